@@ -1,0 +1,1 @@
+"""civic: citizen complaints, the mayor's hotline, dispatch and public supervision."""

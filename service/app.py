@@ -1,0 +1,103 @@
+"""create_app(settings): the web application; the lifespan owns the engine and HTTP client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from service import i18n
+from service.catalogue import api as catalogue_api
+from service.config import Settings
+from service.db import make_engine
+from service.deps import SettingsDep, TemplatesDep
+from service.web import csrf, errors
+from service.web.locale import LANG_COOKIE, LocaleMiddleware
+from service.web.templating import make_templates
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app for these settings; nothing connects until the lifespan starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
+        app.state.engine = engine
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            app.state.http = client
+            try:
+                yield
+            finally:
+                engine.dispose()
+
+    app = FastAPI(
+        title="civic",
+        summary="Citizen complaints, the mayor's hotline, dispatch and public supervision",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates(settings)
+    i18n.load_catalogues()
+    errors.install(app)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        fresh = getattr(request.state, "csrf_browser_id", None)
+        if fresh and not request.cookies.get(csrf.CSRF_COOKIE):
+            response.set_cookie(
+                csrf.CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=settings.is_prod
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    app.add_middleware(LocaleMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(catalogue_api.router)
+    from service.places import api as places_api
+
+    app.include_router(places_api.router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(request: Request) -> Response:
+        """Ok only when the database answers a query."""
+        try:
+            with request.app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            log.warning("health check: database unreachable", exc_info=True)
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/lang/{locale}", name="set_language", include_in_schema=False)
+    def set_language(locale: str, settings: SettingsDep, next: str = "/") -> Response:
+        """Remember the chosen language and go back to the page (only to a local path)."""
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        response = RedirectResponse(target, status_code=303)
+        chosen = i18n.negotiate(locale, None)
+        response.set_cookie(
+            LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax", secure=settings.is_prod
+        )
+        return response
+
+    @app.get("/", name="home", include_in_schema=False)
+    def home(request: Request, templates: TemplatesDep) -> Response:
+        return templates.TemplateResponse(request, "public/home.html", {})
+
+    return app

@@ -1,0 +1,76 @@
+"""Staff accounts and API keys: created by administrators, secrets stored only as hashes."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from service import clock
+from service.auth.models import ApiKey, Role, User
+from service.auth.secrets import hash_api_key, hash_password, new_api_key
+from service.places.models import Unit
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A user mistake when creating an account; the message says what to fix."""
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: Role,
+    password: str,
+    unit_code: str | None = None,
+    display_name: str = "",
+) -> User:
+    """A handler must belong to exactly one unit; other roles belong to none."""
+    username = username.strip()
+    if not username or len(username) > 60:
+        raise AccountError("username must be 1 to 60 characters")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise AccountError(f"user {username!r} already exists")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    unit_id = None
+    if role is Role.HANDLER:
+        if not unit_code:
+            raise AccountError("a handler needs --unit CODE (the unit they work for)")
+        unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
+        if unit is None:
+            raise AccountError(f"unknown unit {unit_code!r}; see GET /api/v1/units")
+        unit_id = unit.id
+    elif unit_code:
+        raise AccountError(f"only handlers belong to a unit, not the {role.value} role")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        role=role,
+        unit_id=unit_id,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_api_key(session: Session, *, name: str) -> tuple[ApiKey, str]:
+    """A new key; the plain key is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise AccountError("key name must be 1 to 80 characters")
+    plain = new_api_key()
+    key = ApiKey(name=name, prefix=plain[:12], key_hash=hash_api_key(plain), created_at=clock.now())
+    session.add(key)
+    session.flush()
+    return key, plain
+
+
+def find_api_key(session: Session, plain: str) -> ApiKey | None:
+    """The active key matching this plain key, if any."""
+    key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(plain))).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    return key

@@ -1,0 +1,1 @@
+"""The coded, versioned category tree and its cross-cutting tags."""

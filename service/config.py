@@ -1,0 +1,76 @@
+"""Settings come from the environment (prefix CIVIC_); production refuses the default secret."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-dev-only-secret"  # noqa: S105 - the known default that prod refuses
+
+
+class Env(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service; read once at start-up and passed down explicitly."""
+
+    model_config = SettingsConfigDict(env_prefix="CIVIC_", env_file=None, extra="ignore")
+
+    env: Env = Env.DEV
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    secret_key: str = DEFAULT_SECRET
+    timezone: str = "Asia/Shanghai"
+    city_code: str = "BT"
+    city_name_zh: str = "包头市"
+    city_name_en: str = "Baotou"
+    hotline_number: str = "12345"
+    default_locale: str = "zh_CN"
+    sql_echo: bool = False
+
+    # Citizen portal limits (the portal issue reads these).
+    upload_max_files: int = Field(default=5, ge=0, le=20)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    reopen_window_days: int = Field(default=30, ge=0)
+    rate_limit_per_ip_per_hour: int = Field(default=20, ge=1)
+    rate_limit_per_phone_per_day: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_prod(self) -> Settings:
+        if self.env is Env.PROD and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "CIVIC_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when CIVIC_ENV=prod"
+            )
+        ZoneInfo(self.timezone)  # fail at start-up on an unknown zone, not on the first page
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'civic.db').resolve()}"
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.env is Env.PROD
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides winning (tests use these)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,167 @@
+"""Load areas, units, the category tree and tags from CSV files; each load is all-or-nothing."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from service import clock
+from service.catalogue.models import Category, CategoryTag, CategoryTree, Tag
+from service.places.models import Area, AreaLevel, Unit, UnitClass
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# The cross-cutting tags the seed plan tracks; category rows may only use these.
+TAGS: dict[str, tuple[str, str]] = {
+    "fake_goods": ("假冒伪劣", "Fake and shoddy goods"),
+    "elderly": ("老年人权益", "Rights of the elderly"),
+    "women": ("妇女权益", "Rights of women"),
+    "minors": ("未成年人权益", "Rights of minors"),
+    "disabled": ("残疾人权益", "Rights of the disabled"),
+    "consumers": ("消费者权益", "Consumer rights"),
+    "workers": ("劳动者权益", "Workers' rights"),
+    "street_order": ("街面秩序", "Street order"),
+    "window_industry": ("窗口行业", "Window service industries"),
+}
+
+
+class SeedError(ValueError):
+    """A reference file is inconsistent; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    areas: int
+    units: int
+    categories: int
+    tree_version: int
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line_no, row in enumerate(csv.DictReader(handle), start=2):
+            yield line_no, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+
+
+def load_areas(session: Session, path: Path) -> int:
+    """Areas in file order; a parent must come before its children."""
+    ids: dict[str, int] = {a.code: a.id for a in session.exec(select(Area)) if a.id}
+    count = 0
+    for line, row in _rows(path):
+        parent = row["parent_code"]
+        if parent and parent not in ids:
+            raise SeedError(f"{path.name}:{line}: unknown parent area {parent!r}")
+        area = Area(
+            code=row["code"],
+            parent_id=ids[parent] if parent else None,
+            level=AreaLevel(row["level"]),
+            name_zh=row["name_zh"],
+            name_en=row["name_en"],
+            population=int(row["population"] or 0),
+        )
+        session.add(area)
+        session.flush()
+        assert area.id is not None
+        ids[area.code] = area.id
+        count += 1
+    return count
+
+
+def load_units(session: Session, path: Path) -> int:
+    """Units; parents may appear later in the file, so they are linked in a second pass."""
+    areas = {a.code: a.id for a in session.exec(select(Area))}
+    units: dict[str, Unit] = {}
+    parents: dict[str, str] = {}
+    for line, row in _rows(path):
+        district = row.get("district_code", "")
+        if district and district not in areas:
+            raise SeedError(f"{path.name}:{line}: unknown district {district!r}")
+        unit = Unit(
+            code=row["code"],
+            name_zh=row["name_zh"],
+            name_en=row["name_en"],
+            unit_class=UnitClass(row["unit_class"]),
+            district_id=areas[district] if district else None,
+            phone=row.get("phone", ""),
+        )
+        session.add(unit)
+        units[unit.code] = unit
+        if row.get("parent_code"):
+            parents[unit.code] = row["parent_code"]
+    session.flush()
+    for code, parent_code in parents.items():
+        if parent_code not in units:
+            raise SeedError(f"{path.name}: unit {code} has unknown parent {parent_code!r}")
+        units[code].parent_id = units[parent_code].id
+    session.flush()
+    return len(units)
+
+
+def ensure_tags(session: Session) -> None:
+    """The fixed tag list exists (idempotent)."""
+    existing = set(session.exec(select(Tag.code)))
+    for code, (zh, en) in TAGS.items():
+        if code not in existing:
+            session.add(Tag(code=code, name_zh=zh, name_en=en))
+    session.flush()
+
+
+def load_category_tree(session: Session, path: Path, *, note: str = "") -> tuple[int, int]:
+    """Publish the file as a new tree version; older versions stay for old tickets."""
+    ensure_tags(session)
+    units = {u.code: u.id for u in session.exec(select(Unit))}
+    latest = max(session.exec(select(CategoryTree.version)).all(), default=0)
+    version = latest + 1
+    session.add(CategoryTree(version=version, published_at=clock.now(), note=note[:200]))
+    session.flush()
+    ids: dict[str, int] = {}
+    depths: dict[str, int] = {}
+    count = 0
+    for line, row in _rows(path):
+        parent = row["parent_code"]
+        if parent and parent not in ids:
+            raise SeedError(f"{path.name}:{line}: unknown parent category {parent!r}")
+        unit_code = row.get("default_unit", "")
+        if unit_code and unit_code not in units:
+            raise SeedError(f"{path.name}:{line}: unknown unit {unit_code!r}")
+        tags = [t for t in row.get("tags", "").split("|") if t]
+        unknown = [t for t in tags if t not in TAGS]
+        if unknown:
+            raise SeedError(f"{path.name}:{line}: unknown tags {unknown}")
+        depth = depths[parent] + 1 if parent else 1
+        category = Category(
+            tree_version=version,
+            code=row["code"],
+            parent_id=ids[parent] if parent else None,
+            depth=depth,
+            name_zh=row["name_zh"],
+            name_en=row["name_en"],
+            synonyms=row.get("synonyms", ""),
+            default_unit_id=units[unit_code] if unit_code else None,
+            service_code=row.get("service_code") or None,
+            sort_order=count,
+        )
+        session.add(category)
+        session.flush()
+        assert category.id is not None
+        ids[category.code] = category.id
+        depths[category.code] = depth
+        for tag in tags:
+            session.add(CategoryTag(category_id=category.id, tag_code=tag))
+        count += 1
+    session.flush()
+    return version, count
+
+
+def load_reference_data(session: Session, data_dir: Path = DATA_DIR) -> LoadSummary:
+    """Areas, units and the first category tree of the demo city."""
+    areas = load_areas(session, data_dir / "areas.csv")
+    units = load_units(session, data_dir / "units.csv")
+    version, categories = load_category_tree(
+        session, data_dir / "categories.csv", note="demo city seed"
+    )
+    return LoadSummary(areas=areas, units=units, categories=categories, tree_version=version)

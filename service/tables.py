@@ -1,0 +1,8 @@
+"""Imports every table so the metadata is complete for migrations and `alembic check`."""
+
+from service.auth import models as auth_models
+from service.catalogue import models as catalogue_models
+from service.places import models as places_models
+from service.tickets import models as tickets_models
+
+__all__ = ["auth_models", "catalogue_models", "places_models", "tickets_models"]

@@ -1,0 +1,1 @@
+"""Tickets (工单): their life cycle, event log and numbering."""

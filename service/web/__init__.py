@@ -1,0 +1,1 @@
+"""Shared web plumbing: templates, locale, CSRF, errors, pagination."""

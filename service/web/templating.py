@@ -1,0 +1,50 @@
+"""One Jinja2 environment: autoescaping on, gettext from the request's locale, local-time filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from service import i18n
+from service.config import Settings
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """Templates with i18n, the city's settings and filters for local time and masking."""
+    templates = Jinja2Templates(directory=str(TEMPLATE_DIR), extensions=["jinja2.ext.i18n"])
+    env = templates.env
+    env.autoescape = True  # every page escapes user text, whatever the file suffix
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.globals["settings"] = settings
+    env.globals["current_locale"] = i18n.current_locale
+    env.globals["name_of"] = _name_of
+    env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": _localtime(value, settings, fmt)
+    env.filters["nl2br"] = _nl2br
+    return templates
+
+
+def _name_of(obj: Any) -> str:
+    """Reference rows carry name_zh and name_en; show the one for the page's language."""
+    if obj is None:
+        return ""
+    return i18n.localized_name(getattr(obj, "name_zh", ""), getattr(obj, "name_en", ""))
+
+
+def _localtime(value: datetime | None, settings: Settings, fmt: str) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(settings.tz).strftime(fmt)
+
+
+def _nl2br(value: str) -> Markup:
+    """Line breaks kept, everything else escaped."""
+    escaped = Markup.escape(value or "")
+    return Markup("<br>").join(escaped.split("\n"))
