@@ -1,4 +1,4 @@
-"""Chinese (zh-CN) by default, English on request; catalogues are Babel .po files read at start-up."""
+"""Chinese (zh-CN) by default, English on request, from Babel .po catalogues read at start-up."""
 
 from __future__ import annotations
 
@@ -21,16 +21,27 @@ _current: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
 
 def load_catalogues() -> None:
-    """Compile each locale's .po in memory, so no generated .mo file lives in the repository."""
+    """Compile each locale's .po files in memory, so no generated .mo lives in the repository.
+
+    Each domain keeps its own .po file (portal.po, staff.po, ...) in LC_MESSAGES; they are
+    merged into one catalogue, so two features never edit the same file.
+    """
     for locale in LOCALES:
-        po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-        if not po_path.exists():
+        merged = None
+        for po_path in sorted((LOCALE_DIR / locale / "LC_MESSAGES").glob("*.po")):
+            with po_path.open("rb") as handle:
+                catalog = read_po(handle, locale=locale)
+            if merged is None:
+                merged = catalog
+                continue
+            for message in catalog:
+                if message.id and message.id not in merged:
+                    merged[message.id] = message
+        if merged is None:
             _catalogues[locale] = NullTranslations()
             continue
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
         buffer = io.BytesIO()
-        write_mo(buffer, catalog, use_fuzzy=False)
+        write_mo(buffer, merged, use_fuzzy=False)
         buffer.seek(0)
         _catalogues[locale] = Translations(fp=buffer)
 

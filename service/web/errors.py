@@ -1,4 +1,4 @@
-"""Errors: JSON with one entry per field under /api/, an HTML page everywhere else; never a 500 body."""
+"""Errors: JSON with one entry per field under /api/, an HTML page elsewhere; never a 500 body."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One Jinja2 environment: autoescaping on, gettext from the request's locale, local-time filters."""
+"""One Jinja2 environment: autoescaping, gettext from the request locale, local-time filters."""
 
 from __future__ import annotations
 

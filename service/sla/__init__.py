@@ -1,0 +1,1 @@
+"""Service-level deadlines: working-day calendar arithmetic and policy clocks."""

@@ -1,0 +1,616 @@
+"""Working-day calendar arithmetic on the Chinese official calendar, with city overrides.
+
+Pure code: no database, no I/O and no reading of the current time. Every moment is an aware
+datetime (naive ones are refused with ValueError); results are expressed in the calendar's
+local time zone (Asia/Shanghai by default).
+
+Which days are working days (``WorkCalendar.is_working_day``):
+
+1. the city's override table wins (True = working day, False = rest day);
+2. otherwise the State Council calendar as published in the ``chinesecalendar`` package,
+   including the weekend make-up working days (调休);
+3. for years the package has no data for, Monday to Friday; the trace of any computation that
+   touches such a year says so. A user's date never makes these functions raise.
+
+Rules of the clocks:
+
+* ``add_working_days(start, n)``: the due date is the n-th working day *after* the start's local
+  date. If the start date is a working day the due time is the start's clock time (a complaint
+  taken Tuesday 10:00 with 1 working day is due Wednesday 10:00, whatever the hour). If the
+  start date is a rest day (weekend, holiday, local rest day) the clock starts on the next working
+  day, which counts as day 1, and the due time is close of business (end of the last working-hours
+  window) of the n-th working day: received Saturday, 1 working day -> due Monday 17:30. In both
+  cases exactly n - 1 working days lie strictly between the start date and the due date.
+  ``n == 0`` returns the start itself.
+* ``add_working_hours(start, h)``: time only runs inside the working-hours windows of working
+  days; a start outside them waits for the next window. When the hours run out exactly at the
+  end of a window the due moment is that window's end (12:00, not 14:30).
+* ``working_hours_between(a, b)``: the inverse measure, 0 when b <= a.
+* ``add_hours(start, h)``: plain elapsed time, nights and holidays included (urgent clocks).
+
+Working-hours arithmetic is done in local wall-clock time (Asia/Shanghai has no DST, so this is
+also elapsed time there); ``add_hours`` always uses elapsed time.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from types import MappingProxyType
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar  # type: ignore[import-untyped, unused-ignore]
+
+__all__ = [
+    "DEFAULT_WORKING_HOURS",
+    "DURATION_UNITS",
+    "OFFICIAL_CALENDAR_YEARS",
+    "SHANGHAI",
+    "Due",
+    "Duration",
+    "DurationUnit",
+    "WorkCalendar",
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: Common Chinese government office hours: 08:30-12:00 and 14:30-17:30 (6.5 hours a day).
+DEFAULT_WORKING_HOURS: tuple[tuple[time, time], ...] = (
+    (time(8, 30), time(12, 0)),
+    (time(14, 30), time(17, 30)),
+)
+
+DurationUnit = Literal["hours", "working_hours", "working_days"]
+DURATION_UNITS: tuple[DurationUnit, ...] = ("hours", "working_hours", "working_days")
+
+
+def _official_years() -> tuple[int, int]:
+    years = [int(d.year) for d in chinese_calendar.constants.holidays]
+    return min(years), max(years)
+
+
+#: First and last year (inclusive) that the installed chinesecalendar package has data for.
+OFFICIAL_CALENDAR_YEARS: tuple[int, int] = _official_years()
+
+# Longest walk any computation may take, so absurd inputs fail fast instead of spinning.
+_MAX_WALK_DAYS = 366 * 100
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_HOLIDAY = "holiday"  # rest-day kind whose reason is the official holiday's name
+_WEEKEND = "weekend"
+_LOCAL_REST = "local rest day"
+_LOCAL_WORK = "local working day"
+
+
+# --------------------------------------------------------------------------------------------
+# Value types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """A computed deadline: the aware local moment and the steps that led to it."""
+
+    at: datetime
+    trace: list[str] = field(default_factory=list, hash=False)
+
+    def summary(self) -> str:
+        """The trace on one line, steps separated by '; '."""
+        return "; ".join(self.trace)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An amount of time in one of the policy units: clock hours, working hours or working days."""
+
+    amount: float
+    unit: DurationUnit
+
+    def __post_init__(self) -> None:
+        if self.unit not in DURATION_UNITS:
+            raise ValueError(
+                f"unknown duration unit {self.unit!r}; expected one of {', '.join(DURATION_UNITS)}"
+            )
+        _check_amount(self.amount, "duration amount")
+        if self.unit == "working_days" and not float(self.amount).is_integer():
+            raise ValueError(f"working days must be a whole number, got {self.amount}")
+
+    def __str__(self) -> str:
+        amount = _fmt_number(self.amount)
+        noun = {"hours": "hour", "working_hours": "working hour", "working_days": "working day"}
+        return f"{amount} {noun[self.unit]}{'' if self.amount == 1 else 's'}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """How one local date is classified, and why."""
+
+    working: bool
+    kind: str | None  # None = ordinary weekday; else _HOLIDAY/_WEEKEND/_LOCAL_*/"make-up"
+    name: str | None  # official holiday name (rest days and make-up days)
+    official: bool  # False when the year is outside the package's data (Mon-Fri assumed)
+
+    @property
+    def work_label(self) -> str | None:
+        if self.kind == "make-up":
+            return f"make-up working day for {self.name}"
+        return self.kind
+
+
+# --------------------------------------------------------------------------------------------
+# The calendar
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days (official calendar + city overrides) and working hours in one time zone."""
+
+    overrides: Mapping[date, bool] = field(default_factory=dict, hash=False)
+    working_hours: tuple[tuple[time, time], ...] = DEFAULT_WORKING_HOURS
+    tz: tzinfo = SHANGHAI
+
+    def __post_init__(self) -> None:
+        overrides: dict[date, bool] = {}
+        for day, working in self.overrides.items():
+            if isinstance(day, datetime) or not isinstance(day, date):
+                raise TypeError(f"override keys must be dates, got {day!r}")
+            if not isinstance(working, bool):
+                raise TypeError(f"override for {day} must be True or False, got {working!r}")
+            overrides[day] = working
+        object.__setattr__(self, "overrides", MappingProxyType(overrides))
+
+        windows = tuple((start, end) for start, end in self.working_hours)
+        if not windows:
+            raise ValueError("working_hours needs at least one (start, end) window")
+        previous_end: time | None = None
+        for start, end in windows:
+            if not isinstance(start, time) or not isinstance(end, time):
+                raise TypeError(f"working hours must be pairs of times, got {start!r}, {end!r}")
+            if start.tzinfo is not None or end.tzinfo is not None:
+                raise ValueError("working hours are local wall-clock times and must be naive")
+            if not start < end:
+                raise ValueError(f"working-hours window {start}-{end} must end after it starts")
+            if previous_end is not None and start < previous_end:
+                raise ValueError("working-hours windows must be in order and must not overlap")
+            previous_end = end
+        object.__setattr__(self, "working_hours", windows)
+
+        if not isinstance(self.tz, tzinfo):
+            raise TypeError(f"tz must be a tzinfo such as ZoneInfo('Asia/Shanghai'): {self.tz!r}")
+
+    # ---- days ---------------------------------------------------------------------------
+
+    @property
+    def opening_time(self) -> time:
+        """Start of the first working-hours window of a day."""
+        return self.working_hours[0][0]
+
+    @property
+    def close_of_business(self) -> time:
+        """End of the last working-hours window of a day."""
+        return self.working_hours[-1][1]
+
+    def is_working_day(self, d: date) -> bool:
+        """Override table first, then the official calendar; Mon-Fri for years it does not cover."""
+        return self._classify(_check_date(d)).working
+
+    def _classify(self, d: date) -> _Day:
+        official = _official_day(d)
+        override = self.overrides.get(d)
+        if override is None or override == official.working:
+            return official
+        if override:
+            return _Day(True, _LOCAL_WORK, None, official.official)
+        return _Day(False, _LOCAL_REST, None, official.official)
+
+    # ---- clocks -------------------------------------------------------------------------
+
+    def add_working_days(self, start: datetime, n: int) -> Due:
+        """Start's clock time on the nth working day after its date (closing time if a rest day)."""
+        local = self._local(start, "start")
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"the number of working days must be an int, got {n!r}")
+        if n < 0:
+            raise ValueError(f"the number of working days must not be negative, got {n}")
+        trace = _Trace(self, local.year)
+        start_day = local.date()
+        first = self._classify(start_day)
+        if n == 0:
+            trace.line(f"start {_fmt_moment(local)}")
+            trace.classify(start_day)
+            trace.line(f"due {_fmt_moment(local)} (0 working days: due at the start)")
+            return Due(local, trace.finish())
+
+        if first.working:
+            trace.line(f"start {_fmt_moment(local)}")
+            trace.classify(start_day)
+            walk_from = _next_day(start_day)
+        else:
+            trace.line(
+                f"start {_fmt_moment(local)} on a rest day: counting starts on the next working "
+                "day, due at close of business"
+            )
+            walk_from = start_day
+
+        counted = 0
+        day = walk_from
+        for day in _walk(walk_from):
+            info = trace.classify(day)
+            if not info.working:
+                trace.skip(day, info)
+                continue
+            counted += 1
+            trace.count_day(day, info, counted)
+            if counted == n:
+                break
+
+        if first.working:
+            at = self._moment(day, local.time())
+            trace.line(f"due {_fmt_moment(at)}")
+        else:
+            at = self._moment(day, self.close_of_business)
+            trace.line(f"due {_fmt_moment(at)} (close of business)")
+        return Due(at, trace.finish())
+
+    def add_working_hours(self, start: datetime, hours: float) -> Due:
+        """The moment when `hours` of working time (working hours of working days) have run."""
+        local = self._local(start, "start")
+        total = _hours_delta(hours)
+        trace = _Trace(self, local.year)
+        start_day = local.date()
+        first = self._classify(start_day)
+        trace.line(f"start {_fmt_moment(local)}{self._position(local, first)}")
+        trace.classify(start_day)
+        if total == timedelta(0):
+            trace.line(f"due {_fmt_moment(local)} (0 working hours: due at the start)")
+            return Due(local, trace.finish())
+
+        remaining = total
+        end = local
+        for day in _walk(start_day):
+            info = trace.classify(day)
+            if not info.working:
+                trace.skip(day, info)
+                continue
+            segments: list[tuple[datetime, datetime]] = []
+            full_windows = [(self._at(day, ws), self._at(day, we)) for ws, we in self.working_hours]
+            for window_start, window_end in full_windows:
+                seg_start = max(window_start, local)
+                if seg_start >= window_end:
+                    continue
+                available = window_end - seg_start
+                if remaining <= available:
+                    end = seg_start + remaining
+                    segments.append((seg_start, end))
+                    remaining = timedelta(0)
+                    break
+                segments.append((seg_start, window_end))
+                remaining -= available
+            if segments:
+                trace.count_hours(day, info, segments, segments == full_windows, total - remaining)
+            if remaining == timedelta(0):
+                break
+
+        at = self._normalize(end)
+        trace.line(f"due {_fmt_moment(at)}")
+        return Due(at, trace.finish())
+
+    def working_hours_between(self, a: datetime, b: datetime) -> float:
+        """Hours of working time (working hours of working days) from a to b; 0 if b <= a."""
+        la = self._local(a, "a")
+        lb = self._local(b, "b")
+        if b <= a:
+            return 0.0
+        total = timedelta(0)
+        day = la.date()
+        last = lb.date()
+        while True:
+            if self._classify(day).working:
+                for ws, we in self.working_hours:
+                    seg_start = max(self._at(day, ws), la)
+                    seg_end = min(self._at(day, we), lb)
+                    if seg_end > seg_start:
+                        total += seg_end - seg_start
+            if day >= last:
+                break
+            day = _next_day(day)
+        return total.total_seconds() / 3600
+
+    def add_hours(self, start: datetime, hours: float) -> Due:
+        """Plain elapsed clock hours after start: nights, weekends and holidays all count."""
+        local = self._local(start, "start")
+        delta = _hours_delta(hours)
+        try:
+            at = (start.astimezone(UTC) + delta).astimezone(self.tz)
+        except OverflowError:
+            raise ValueError(f"{_fmt_number(hours)} hours after {start} is out of range") from None
+        return Due(
+            at,
+            [
+                f"start {_fmt_moment(local)}",
+                f"add {_fmt_delta(delta)} of clock time (nights, weekends and holidays count)",
+                f"due {_fmt_moment(at)}",
+            ],
+        )
+
+    def add(self, start: datetime, duration: Duration) -> Due:
+        """Apply a policy duration: dispatches on its unit to add_hours / _working_hours / _days."""
+        if duration.unit == "hours":
+            return self.add_hours(start, duration.amount)
+        if duration.unit == "working_hours":
+            return self.add_working_hours(start, duration.amount)
+        return self.add_working_days(start, int(duration.amount))
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _local(self, moment: datetime, what: str) -> datetime:
+        if not isinstance(moment, datetime):
+            raise TypeError(f"{what} must be a datetime, got {type(moment).__name__}")
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(
+                f"{what} is a naive datetime ({moment.isoformat()}); pass an aware datetime"
+            )
+        try:
+            return moment.astimezone(self.tz)
+        except OverflowError:
+            raise ValueError(f"{what} {moment.isoformat()} is out of range") from None
+
+    def _at(self, d: date, t: time) -> datetime:
+        return datetime.combine(d, t, tzinfo=self.tz)
+
+    def _normalize(self, moment: datetime) -> datetime:
+        # Round-trip through UTC so a wall-clock time that does not exist (DST gap) comes out real.
+        try:
+            return moment.astimezone(UTC).astimezone(self.tz)
+        except OverflowError:
+            raise ValueError(f"the deadline {moment.isoformat()} is out of range") from None
+
+    def _moment(self, d: date, t: time) -> datetime:
+        return self._normalize(self._at(d, t))
+
+    def _position(self, local: datetime, info: _Day) -> str:
+        if not info.working:
+            return " (rest day)"
+        day = local.date()
+        if any(self._at(day, ws) <= local < self._at(day, we) for ws, we in self.working_hours):
+            return ""
+        if local >= self._at(day, self.close_of_business):
+            return " (after working hours)"
+        if local < self._at(day, self.opening_time):
+            return " (before working hours)"
+        return " (between working-hours windows)"
+
+
+# --------------------------------------------------------------------------------------------
+# Official calendar
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8192)
+def _official_day(d: date) -> _Day:
+    first_year, last_year = OFFICIAL_CALENDAR_YEARS
+    if first_year <= d.year <= last_year:
+        try:
+            on_holiday, name = chinese_calendar.get_holiday_detail(d)
+        except NotImplementedError:
+            pass
+        else:
+            label = None if name is None else str(name)
+            if on_holiday:
+                return _Day(False, _WEEKEND if label is None else _HOLIDAY, label, True)
+            if label is not None and d.weekday() >= 5:
+                return _Day(True, "make-up", label, True)
+            return _Day(True, None, None, True)
+    if d.weekday() >= 5:
+        return _Day(False, _WEEKEND, None, False)
+    return _Day(True, None, None, False)
+
+
+# --------------------------------------------------------------------------------------------
+# Trace building
+# --------------------------------------------------------------------------------------------
+
+
+class _Trace:
+    """Collects trace lines, merging runs of rest days and of plain working days."""
+
+    def __init__(self, calendar: WorkCalendar, year: int) -> None:
+        self._calendar = calendar
+        self._year = year
+        self._lines: list[str] = []
+        self._noted: set[int] = set()
+        # Pending runs: consecutive rest days, or consecutive plain working days.
+        self._rest: list[tuple[date, _Day]] = []
+        self._work: list[date] = []
+        self._work_from = 0
+        self._work_hours = timedelta(0)
+        self._work_total = timedelta(0)
+        self._hours_mode = False
+
+    def classify(self, d: date) -> _Day:
+        info = self._calendar._classify(d)
+        if not info.official and d.year not in self._noted:
+            self._noted.add(d.year)
+            first, last = OFFICIAL_CALENDAR_YEARS
+            self._lines.append(
+                f"note: no official holiday data for {d.year} (chinesecalendar covers "
+                f"{first}–{last}); assuming Mon–Fri working days"
+            )
+        return info
+
+    def line(self, text: str) -> None:
+        self._flush()
+        self._lines.append(text)
+
+    def skip(self, d: date, info: _Day) -> None:
+        self._flush_work()
+        self._rest.append((d, info))
+
+    def count_day(self, d: date, info: _Day, n: int) -> None:
+        label = info.work_label
+        if label is not None:
+            self.line(f"count {self._day(d)}: {label} (working day {n})")
+            return
+        self._flush_rest()
+        if not self._work:
+            self._work_from = n
+        self._work.append(d)
+
+    def count_hours(
+        self,
+        d: date,
+        info: _Day,
+        segments: list[tuple[datetime, datetime]],
+        full_day: bool,
+        so_far: timedelta,
+    ) -> None:
+        counted = sum((end - start for start, end in segments), timedelta(0))
+        label = info.work_label
+        self._hours_mode = True
+        if full_day and label is None:
+            self._flush_rest()
+            self._work.append(d)
+            self._work_hours += counted
+            self._work_total = so_far
+            return
+        ranges = ", ".join(
+            f"{_fmt_clock(start.time())}–{_fmt_clock(end.time())}" for start, end in segments
+        )
+        what = f"{label}, " if label else ""
+        self.line(
+            f"count {self._day(d)} {ranges}: {what}{_fmt_delta(counted)} "
+            f"(total {_fmt_delta(so_far)})"
+        )
+
+    def finish(self) -> list[str]:
+        self._flush()
+        return self._lines
+
+    def _flush(self) -> None:
+        self._flush_rest()
+        self._flush_work()
+
+    def _flush_rest(self) -> None:
+        if not self._rest:
+            return
+        days = [d for d, _ in self._rest]
+        self._lines.append(f"skip {self._span(days[0], days[-1])}: {_rest_reason(self._rest)}")
+        self._rest = []
+
+    def _flush_work(self) -> None:
+        if not self._work:
+            return
+        span = self._span(self._work[0], self._work[-1])
+        if self._hours_mode:
+            count = len(self._work)
+            days = "1 full working day" if count == 1 else f"{count} full working days"
+            self._lines.append(
+                f"count {span}: {days}, {_fmt_delta(self._work_hours)} "
+                f"(total {_fmt_delta(self._work_total)})"
+            )
+        elif len(self._work) == 1:
+            self._lines.append(f"count {span}: working day {self._work_from}")
+        else:
+            last = self._work_from + len(self._work) - 1
+            self._lines.append(f"count {span}: working days {self._work_from}–{last}")
+        self._work = []
+        self._work_hours = timedelta(0)
+
+    def _day(self, d: date) -> str:
+        return _fmt_day(d, with_year=d.year != self._year)
+
+    def _span(self, first: date, last: date) -> str:
+        if first == last:
+            return self._day(first)
+        with_year = first.year != self._year or last.year != self._year
+        return f"{_fmt_day(first, with_year)}–{_fmt_day(last, with_year)}"
+
+
+def _rest_reason(run: list[tuple[date, _Day]]) -> str:
+    parts: list[str] = []
+    names: list[str] = []
+    for _, info in run:
+        kind = info.kind or _WEEKEND
+        if kind == _HOLIDAY and info.name is not None and info.name not in names:
+            names.append(info.name)
+        if kind not in parts:
+            parts.append(kind)
+    return ", ".join(" / ".join(names) + " holiday" if p == _HOLIDAY else p for p in parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _check_date(d: date) -> date:
+    if isinstance(d, datetime) or not isinstance(d, date):
+        raise TypeError(f"expected a date (convert datetimes to local dates first), got {d!r}")
+    return d
+
+
+def _check_amount(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value}")
+    return float(value)
+
+
+def _hours_delta(hours: float) -> timedelta:
+    value = _check_amount(hours, "hours")
+    try:
+        return timedelta(hours=value)
+    except OverflowError:
+        raise ValueError(f"{_fmt_number(value)} hours is out of range") from None
+
+
+def _next_day(d: date) -> date:
+    try:
+        return d + timedelta(days=1)
+    except OverflowError:
+        raise ValueError("the deadline falls after the year 9999") from None
+
+
+def _walk(first: date) -> Iterator[date]:
+    day = first
+    for _ in range(_MAX_WALK_DAYS):
+        yield day
+        day = _next_day(day)
+    raise ValueError("the deadline falls more than 100 years after the start")
+
+
+def _fmt_day(d: date, with_year: bool) -> str:
+    text = f"{_WEEKDAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]}"
+    return f"{text} {d.year}" if with_year else text
+
+
+def _fmt_clock(t: time) -> str:
+    text = f"{t.hour:02d}:{t.minute:02d}"
+    return f"{text}:{t.second:02d}" if t.second else text
+
+
+def _fmt_moment(moment: datetime) -> str:
+    return f"{_fmt_day(moment.date(), with_year=True)} {_fmt_clock(moment.time())}"
+
+
+def _fmt_delta(delta: timedelta) -> str:
+    seconds = round(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours} h"] if hours else []
+    if minutes:
+        parts.append(f"{minutes} min")
+    if secs:
+        parts.append(f"{secs} s")
+    return " ".join(parts) if parts else "0 min"
+
+
+def _fmt_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
