@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 from service import clock
 from service.catalogue.models import Category, CategoryTag, CategoryTree, Tag
 from service.places.models import Area, AreaLevel, Unit, UnitClass
+from service.sla.models import DeadlinePolicy
+from service.sla.policies import PolicyError, parse_duration
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -39,6 +41,7 @@ class LoadSummary:
     units: int
     categories: int
     tree_version: int
+    policies: int
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -157,11 +160,38 @@ def load_category_tree(session: Session, path: Path, *, note: str = "") -> tuple
     return version, count
 
 
+def load_deadline_policies(session: Session, path: Path) -> int:
+    """The clock rule table; every duration is checked before anything is stored."""
+    count = 0
+    for line, row in _rows(path):
+        clocks = {name: row[name] for name in ("sign_for", "first_contact", "handling", "callback")}
+        for name, value in clocks.items():
+            try:
+                parse_duration(value)
+            except PolicyError as exc:
+                raise SeedError(f"{path.name}:{line}: {name}: {exc}") from exc
+        session.add(
+            DeadlinePolicy(
+                ticket_type=row["ticket_type"] or None,
+                urgency=row["urgency"] or None,
+                category_prefix=row["category_prefix"] or None,
+                unit_class=row["unit_class"] or None,
+                **clocks,
+            )
+        )
+        count += 1
+    session.flush()
+    return count
+
+
 def load_reference_data(session: Session, data_dir: Path = DATA_DIR) -> LoadSummary:
-    """Areas, units and the first category tree of the demo city."""
+    """Areas, units, the first category tree and the deadline rules of the demo city."""
     areas = load_areas(session, data_dir / "areas.csv")
     units = load_units(session, data_dir / "units.csv")
     version, categories = load_category_tree(
         session, data_dir / "categories.csv", note="demo city seed"
     )
-    return LoadSummary(areas=areas, units=units, categories=categories, tree_version=version)
+    policies = load_deadline_policies(session, data_dir / "deadline_policies.csv")
+    return LoadSummary(
+        areas=areas, units=units, categories=categories, tree_version=version, policies=policies
+    )

@@ -1,0 +1,112 @@
+"""Start a ticket's clocks from the policy table and the working-day calendar; store due times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from service import clock
+from service.catalogue.models import Category
+from service.places.models import Unit
+from service.sla.calendar import Due, WorkCalendar
+from service.sla.models import CalendarOverride, DeadlinePolicy
+from service.sla.policies import PolicyRow, choose, parse_duration
+from service.tickets import service as tickets
+from service.tickets.models import Ticket, Visibility
+
+
+def work_calendar(session: Session) -> WorkCalendar:
+    """The official calendar with the city's overrides applied."""
+    overrides = {o.day: o.working for o in session.exec(select(CalendarOverride))}
+    return WorkCalendar(overrides=overrides)
+
+
+def policy_for(session: Session, ticket: Ticket) -> PolicyRow | None:
+    """The deadline policy that applies to this ticket with its current lead unit."""
+    category = session.get(Category, ticket.category_id) if ticket.category_id else None
+    unit = session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None
+    rows = [
+        PolicyRow(
+            id=p.id or 0,
+            ticket_type=p.ticket_type,
+            urgency=p.urgency,
+            category_prefix=p.category_prefix,
+            unit_class=p.unit_class,
+            sign_for=p.sign_for,
+            first_contact=p.first_contact,
+            handling=p.handling,
+            callback=p.callback,
+        )
+        for p in session.exec(select(DeadlinePolicy))
+    ]
+    return choose(
+        rows,
+        ticket_type=ticket.type.value,
+        urgency=ticket.urgency.value,
+        category_code=category.code if category else "",
+        unit_class=unit.unit_class.value if unit else "",
+    )
+
+
+def start_clocks(session: Session, ticket: Ticket, *, at: datetime | None = None) -> None:
+    """Set the sign-for, first-contact and handling due times at dispatch, with their traces.
+
+    Without any matching policy the ticket keeps no due times and the event says so, so a
+    missing rule is visible instead of silently defaulting.
+    """
+    start = at or clock.now()
+    policy = policy_for(session, ticket)
+    if policy is None:
+        tickets.record(
+            session,
+            ticket,
+            "clocks",
+            actor=tickets.Actor.system("deadline engine"),
+            reason="no deadline policy matches this ticket",
+            visibility=Visibility.INTERNAL,
+        )
+        return
+    calendar = work_calendar(session)
+    dues: dict[str, Due] = {
+        "sign_for_due": calendar.add(start, parse_duration(policy.sign_for)),
+        "contact_due": calendar.add(start, parse_duration(policy.first_contact)),
+        "handling_due": calendar.add(start, parse_duration(policy.handling)),
+    }
+    for name, due in dues.items():
+        setattr(ticket, name, due.at)
+    tickets.record(
+        session,
+        ticket,
+        "clocks",
+        actor=tickets.Actor.system("deadline engine"),
+        visibility=Visibility.INTERNAL,
+        data={
+            "policy_id": policy.id,
+            "due": {name: due.at.isoformat() for name, due in dues.items()},
+            "trace": {name: due.trace for name, due in dues.items()},
+        },
+    )
+    tickets.flush(session, ticket)
+
+
+def start_callback_clock(session: Session, ticket: Ticket, *, at: datetime | None = None) -> None:
+    """The callback clock runs from the accepted reply."""
+    policy = policy_for(session, ticket)
+    if policy is None:
+        return
+    due = work_calendar(session).add(at or clock.now(), parse_duration(policy.callback))
+    ticket.callback_due = due.at
+    tickets.record(
+        session,
+        ticket,
+        "clocks",
+        actor=tickets.Actor.system("deadline engine"),
+        visibility=Visibility.INTERNAL,
+        data={
+            "policy_id": policy.id,
+            "due": {"callback_due": due.at.isoformat()},
+            "trace": {"callback_due": due.trace},
+        },
+    )
+    tickets.flush(session, ticket)
