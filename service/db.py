@@ -75,7 +75,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     if type_ == "type" and isinstance(obj, EnumText):
-        return f"sa.String(length={obj.impl.length})"  # type: ignore[attr-defined]
+        return f"sa.String(length={getattr(obj.impl, 'length', None)})"
     return False
 
 

@@ -57,6 +57,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_database() -> Iterator[str]:
     """A throwaway PostgreSQL database for this run, migrated once, dropped at the end."""
     reason = _pg_reason()
+    if reason and os.environ.get("CIVIC_TEST_REQUIRE_PG"):
+        pytest.fail(f"{reason} (CIVIC_TEST_REQUIRE_PG is set)")
     if reason:
         pytest.skip(reason)
     name = f"civic_test_{uuid.uuid4().hex[:10]}"

@@ -176,7 +176,10 @@ def load_deadline_policies(session: Session, path: Path) -> int:
                 urgency=row["urgency"] or None,
                 category_prefix=row["category_prefix"] or None,
                 unit_class=row["unit_class"] or None,
-                **clocks,
+                sign_for=clocks["sign_for"],
+                first_contact=clocks["first_contact"],
+                handling=clocks["handling"],
+                callback=clocks["callback"],
             )
         )
         count += 1

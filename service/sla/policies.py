@@ -22,9 +22,8 @@ def parse_duration(text: str) -> Duration:
     if not match:
         raise PolicyError(f"{text!r} is not a duration like 3wd, 8wh or 2h")
     amount, unit = float(match.group(1)), _UNITS[match.group(2)]
-    if unit == "working_days":
-        if not amount.is_integer():
-            raise PolicyError(f"{text!r}: working days must be whole")
+    if unit == "working_days" and not amount.is_integer():
+        raise PolicyError(f"{text!r}: working days must be whole")
     return Duration(amount, unit)  # type: ignore[arg-type]
 
 

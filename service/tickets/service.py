@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service import clock
 from service.auth.models import User
@@ -94,7 +94,9 @@ def next_number(session: Session, *, prefix: str, tz: ZoneInfo, at: datetime) ->
     """Numbers read PREFIX + local yymmdd + a daily sequence of at least four digits."""
     day = at.astimezone(tz).strftime("%y%m%d")
     bumped = session.execute(
-        update(TicketCounter).where(TicketCounter.day == day).values(last=TicketCounter.last + 1)
+        update(TicketCounter)
+        .where(col(TicketCounter.day) == day)
+        .values(last=TicketCounter.last + 1)
     )
     if bumped.rowcount == 0:  # type: ignore[attr-defined]
         session.add(TicketCounter(day=day, last=1))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from service import i18n
@@ -17,12 +18,12 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 def make_templates(settings: Settings) -> Jinja2Templates:
     """Templates with i18n, the city's settings and filters for local time and masking."""
-    templates = Jinja2Templates(directory=str(TEMPLATE_DIR), extensions=["jinja2.ext.i18n"])
-    env = templates.env
-    env.autoescape = True  # every page escapes user text, whatever the file suffix
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True
+    # Every page escapes user text, whatever the file suffix.
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, extensions=["jinja2.ext.i18n"]
     )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    templates = Jinja2Templates(env=env)
     env.globals["settings"] = settings
     env.globals["current_locale"] = i18n.current_locale
     env.globals["name_of"] = _name_of
