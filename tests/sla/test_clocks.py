@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
@@ -51,7 +51,7 @@ def test_clocks_follow_the_policy_and_skip_national_day(session: Session) -> Non
 
 def test_a_local_rest_day_moves_the_deadline(session: Session) -> None:
     _policies(session)
-    session.add(CalendarOverride(day=datetime(2026, 3, 3).date(), working=False, note="local"))
+    session.add(CalendarOverride(day=date(2026, 3, 3), working=False, note="local"))
     ticket, _ = make_ticket(session)
     with clock.frozen(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)):  # Monday 09:00 in Baotou
         clocks.start_clocks(session, ticket)
