@@ -1,9 +1,19 @@
 """Imports every table so the metadata is complete for migrations and `alembic check`."""
 
 from service.auth import models as auth_models
+from service.calls import models as calls_models
+from service.catalogue import knowledge as knowledge_models
 from service.catalogue import models as catalogue_models
 from service.places import models as places_models
 from service.sla import models as sla_models
 from service.tickets import models as tickets_models
 
-__all__ = ["auth_models", "catalogue_models", "places_models", "sla_models", "tickets_models"]
+__all__ = [
+    "auth_models",
+    "calls_models",
+    "catalogue_models",
+    "knowledge_models",
+    "places_models",
+    "sla_models",
+    "tickets_models",
+]
