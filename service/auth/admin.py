@@ -102,7 +102,7 @@ async def create_user(request: Request, session: SessionDep, admin: Admin) -> Re
             session,
             page=1,
             values=values,
-            errors={exc.field or "username": str(exc)},
+            errors={exc.field or "username": i18n.gettext(exc.page_message)},
             status_code=422,
         )
     session.commit()
@@ -190,7 +190,7 @@ async def update_user(
             session,
             _target(session, user_id),
             values=values,
-            errors={exc.field or "role": str(exc)},
+            errors={exc.field or "role": i18n.gettext(exc.page_message)},
             status_code=422,
         )
     session.commit()
@@ -213,7 +213,7 @@ async def reset_password(
             request,
             session,
             _target(session, user_id),
-            errors={"password": str(exc)},
+            errors={"password": i18n.gettext(exc.page_message)},
             status_code=422,
         )
     session.commit()

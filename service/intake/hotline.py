@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from service import clock, i18n
 from service.auth.deps import require_role
@@ -30,6 +31,10 @@ from service.tickets.models import TicketType, Urgency
 from service.tickets.states import OPEN_STATES
 
 router = APIRouter(prefix="/staff/hotline", include_in_schema=False)
+# After a save the browser is redirected (no double submit on reload); the new ticket's number
+# and access code travel in a signed cookie that lives two minutes and is read once.
+DONE_COOKIE = "civic_hotline_done"
+DONE_MAX_AGE = 120
 Operator = Annotated[User, Depends(require_role(*HOTLINE_ROLES))]
 
 
@@ -95,14 +100,12 @@ def console(
         values["call_ref"] = ref
         if record is not None:
             values["caller_phone"] = record.caller_number
-    done = None
-    if request.query_params.get("done"):
-        done = {
-            "number": request.query_params["done"],
-            "outcome": request.query_params.get("outcome", ""),
-        }
+    done = _read_done(request, settings)
     form = CallForm({**{n: "" for n in hotline.TEXT_FIELDS}, **values})
-    return _console(request, session, settings, user, form, done=done)
+    response = _console(request, session, settings, user, form, done=done)
+    if done is not None:
+        response.delete_cookie(DONE_COOKIE, path="/staff/hotline")
+    return response
 
 
 @router.post("", name="hotline_submit", dependencies=[CsrfDep])
@@ -126,10 +129,33 @@ async def submit(
         session.rollback()
         return _console(request, session, settings, user, form, errors=exc.errors, status_code=422)
     session.commit()
-    target = request.url_for("hotline_console").include_query_params(
-        done=logged.ticket.number, outcome=logged.outcome.value
+    response = RedirectResponse(str(request.url_for("hotline_console")), status_code=303)
+    payload = {"n": logged.ticket.number, "o": logged.outcome.value, "c": logged.access_code}
+    response.set_cookie(
+        DONE_COOKIE,
+        _serializer(settings).dumps(payload),
+        max_age=DONE_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=settings.is_prod,
+        path="/staff/hotline",
     )
-    return RedirectResponse(str(target), status_code=303)
+    return response
+
+
+def _serializer(settings: Any) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="hotline-done")
+
+
+def _read_done(request: Request, settings: Any) -> dict[str, str] | None:
+    raw = request.cookies.get(DONE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(settings).loads(raw, max_age=DONE_MAX_AGE)
+    except BadSignature:
+        return None
+    return {"number": data.get("n", ""), "outcome": data.get("o", ""), "code": data.get("c", "")}
 
 
 @router.get("/lookup", name="hotline_lookup")

@@ -91,6 +91,7 @@ class Logged:
 
     outcome: Outcome
     ticket: Ticket
+    access_code: str = ""  # read out to the caller once, so they can follow the ticket online
 
 
 class FormError(Exception):
@@ -162,7 +163,7 @@ def log_call(
         draft.title = i18n.gettext("Transferred to %(line)s") % {"line": line}
     if not draft.description:
         draft.description = answer.question if answer is not None else draft.title
-    ticket, _code = tickets.create_ticket(
+    ticket, code = tickets.create_ticket(
         session,
         draft,
         actor=tickets.Actor.staff(user),
@@ -210,7 +211,7 @@ def log_call(
         )
     else:
         tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=actor)
-    return Logged(outcome, ticket)
+    return Logged(outcome, ticket, code)
 
 
 def _call_for(
