@@ -13,19 +13,22 @@ import json
 import random
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from service import migrate
+from service import clock, migrate
 from service.calls.cli import run_import
 from service.db import make_engine
 
 
 def generate(path: Path, count: int, *, seed: int = 12345, broken_every: int = 0) -> None:
-    """Write `count` call records as JSON lines (every `broken_every`-th row broken, if > 0)."""
+    """Write `count` call records as JSON lines (every `broken_every`-th row broken, if > 0).
+
+    The calls end about a day ago, seven seconds apart, so none is "in the future".
+    """
     rng = random.Random(seed)
-    start = datetime(2026, 11, 1, tzinfo=UTC)
+    start = (clock.now() - timedelta(seconds=count * 7, days=1)).replace(microsecond=0)
     outcomes = ["answered"] * 8 + ["missed", "abandoned"]
     with path.open("w", encoding="utf-8") as handle:
         for i in range(count):
