@@ -1,4 +1,4 @@
-"""Staff users and signed-in test clients: sessions are made directly (sign-in has its own tests)."""
+"""Staff users and signed-in test clients; sessions are made directly (sign-in is tested apart)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from service import clock
 from service.auth import sessions
+from service.auth.deps import SESSION_COOKIE
 from service.auth.models import Role, User
 from service.auth.secrets import hash_password
-from service.auth.deps import SESSION_COOKIE
 from service.config import Settings
 from service.places.models import Unit
 from service.tickets.models import Channel, Ticket, TicketType
