@@ -36,7 +36,7 @@ MAX_PIXELS = 80_000_000
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"<>:|?*;\\/]")
 
 
-class UploadRejected(Exception):
+class UploadError(Exception):
     """A file that cannot be accepted; `status` is 413 (too large) or 415 (wrong type)."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -82,7 +82,7 @@ def safe_filename(original: str, extension: str) -> str:
 
 def _reencode(data: bytes, pillow_format: str, shown_name: str) -> bytes:
     """Decode the whole image and write its pixels again, so EXIF, GPS and XMP do not survive."""
-    unreadable = UploadRejected(
+    unreadable = UploadError(
         415, _("“%(name)s” could not be read as an image.") % {"name": shown_name}
     )
     with warnings.catch_warnings():
@@ -94,12 +94,10 @@ def _reencode(data: bytes, pillow_format: str, shown_name: str) -> bytes:
             if image.format != pillow_format:
                 raise unreadable
             if image.width * image.height > MAX_PIXELS:
-                raise UploadRejected(
-                    413, _("“%(name)s” has too many pixels.") % {"name": shown_name}
-                )
+                raise UploadError(413, _("“%(name)s” has too many pixels.") % {"name": shown_name})
             image.load()
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise UploadRejected(
+            raise UploadError(
                 413, _("“%(name)s” has too many pixels.") % {"name": shown_name}
             ) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -118,17 +116,17 @@ def _reencode(data: bytes, pillow_format: str, shown_name: str) -> bytes:
 
 
 def inspect(filename: str, data: bytes, *, max_bytes: int) -> CleanFile:
-    """Accept a JPEG, PNG, WebP or PDF of at most max_bytes, or raise UploadRejected."""
+    """Accept a JPEG, PNG, WebP or PDF of at most max_bytes, or raise UploadError."""
     shown = safe_filename(filename, "") or "attachment"
     if len(data) > max_bytes:
-        raise UploadRejected(
+        raise UploadError(
             413,
             _("“%(name)s” is larger than %(limit)s MB.")
             % {"name": shown, "limit": _megabytes(max_bytes)},
         )
     kind = sniff(data)
     if kind is None:
-        raise UploadRejected(
+        raise UploadError(
             415,
             _("“%(name)s” is not a photo (JPEG, PNG, WebP) or a PDF document.") % {"name": shown},
         )
@@ -148,10 +146,10 @@ def read_uploads(
 ) -> list[CleanFile]:
     """Check each (name, stream) upload; reads at most max_bytes + 1 bytes of each."""
     if len(uploads) > max_files:
-        raise UploadRejected(
-            413, _("Please attach at most %(n)s files.") % {"n": max_files}
-        )
-    return [inspect(name, stream.read(max_bytes + 1), max_bytes=max_bytes) for name, stream in uploads]
+        raise UploadError(413, _("Please attach at most %(n)s files.") % {"n": max_files})
+    return [
+        inspect(name, stream.read(max_bytes + 1), max_bytes=max_bytes) for name, stream in uploads
+    ]
 
 
 def _megabytes(size: int) -> str:

@@ -182,9 +182,8 @@ def parse_contact(raw: Mapping[str, Any], errors: Errors, *, required: bool) -> 
         )
     else:
         phone = normalised
-    if email:
-        if len(email) > MAX_LENGTH["email"] or not _EMAIL.match(email):
-            errors["email"] = _("Please enter an e-mail address like name@example.com.")
+    if email and (len(email) > MAX_LENGTH["email"] or not _EMAIL.match(email)):
+        errors["email"] = _("Please enter an e-mail address like name@example.com.")
     return Contact(name=name, phone=phone, email=email.lower())
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -30,8 +31,8 @@ from service.notifications.models import OutboxKind
 from service.places import service as places
 from service.places.models import Area, AreaLevel, Unit
 from service.sla.clocks import start_clocks
-from service.sla.policies import PolicyError, PolicyRow, choose, parse_duration
 from service.sla.models import DeadlinePolicy
+from service.sla.policies import PolicyError, PolicyRow, choose, parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import ActorKind, Channel, Ticket, TicketEvent, TicketType, Visibility
 from service.tickets.states import OPEN_STATES, Action, Status
@@ -92,9 +93,8 @@ def resolve(
         found_street = None
     if street and found_street is None:
         errors["street"] = _("Please choose a street or township from the list.")
-    elif found_street is not None and found_district is not None:
-        if found_street.parent_id != found_district.id:
-            errors["street"] = _("This street or township is not in the chosen district.")
+    elif found_street and found_district and found_street.parent_id != found_district.id:
+        errors["street"] = _("This street or township is not in the chosen district.")
     if errors or found_category is None or found_district is None or found_street is None:
         return None, errors
     return References(category=found_category, district=found_district, street=found_street), {}
@@ -134,7 +134,9 @@ def file_complaint(
         session, draft, actor=tickets.Actor.citizen(), prefix=settings.city_code, tz=settings.tz
     )
     created = session.exec(
-        select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "create")
+        select(TicketEvent.id).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == "create"
+        )
     ).one()
     stored = files_.attach(
         session, settings.data_dir, ticket, uploads, event_id=created, uploaded_by=ActorKind.CITIZEN
@@ -202,12 +204,19 @@ def similar_open_tickets(
         .correlate(Ticket)
         .scalar_subquery()
     )
-    rows = session.exec(
-        select(Ticket.number, Ticket.title, Ticket.status, Ticket.created_at, me_too)
+    # SQLAlchemy's select: sqlmodel's typed overloads stop at four columns.
+    rows = session.execute(
+        sa_select(
+            col(Ticket.number),
+            col(Ticket.title),
+            col(Ticket.status),
+            col(Ticket.created_at),
+            me_too,
+        )
         .join(filed_under, col(Ticket.category_id) == filed_under.id)
         .where(
-            filed_under.code == category.code,
-            Ticket.street_id == street.id,
+            col(filed_under.code) == category.code,
+            col(Ticket.street_id) == street.id,
             col(Ticket.status).in_([s.value for s in OPEN_STATES]),
             col(Ticket.created_at) >= now - timedelta(days=days),
             col(Ticket.parent_id).is_(None),
@@ -344,7 +353,9 @@ def typical_handling_times(session: Session) -> dict[TicketType, str]:
     ]
     found: dict[TicketType, str] = {}
     for ticket_type in TicketType:
-        row = choose(rows, ticket_type=ticket_type.value, urgency="normal", category_code="", unit_class="")
+        row = choose(
+            rows, ticket_type=ticket_type.value, urgency="normal", category_code="", unit_class=""
+        )
         if row is None:
             continue
         try:

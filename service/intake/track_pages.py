@@ -6,10 +6,11 @@ ticket and expires after `track_link_minutes`; attachment links and the citizen'
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from service import clock
@@ -18,8 +19,9 @@ from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext as _
 from service.intake import attachments as files_
 from service.intake import ratelimit, tracking
+from service.intake.choices import field_labels, type_labels
 from service.intake.forms import CappedBodyRoute, Submitted, read_submitted
-from service.intake.portal import NO_STORE, _field_labels, type_labels
+from service.intake.portal import NO_STORE
 from service.intake.schemas import MAX_LENGTH, check_length, clean_text
 from service.intake.tracking import N_
 from service.tickets.models import Ticket
@@ -36,7 +38,7 @@ DONE_NOTICES = {
 
 def _render_lookup(
     request: Request,
-    templates: Any,
+    templates: Jinja2Templates,
     settings: Settings,
     *,
     number: str = "",
@@ -50,7 +52,7 @@ def _render_lookup(
         {
             "number": number,
             "errors": errors or {},
-            "labels": _field_labels(),
+            "labels": field_labels(),
             "banner": banner,
             "csrf_token": csrf.issue_token(request, settings.secret_key),
         },
@@ -126,7 +128,7 @@ def _expired(request: Request, number: str) -> Response:
 
 def _render_ticket(
     request: Request,
-    templates: Any,
+    templates: Jinja2Templates,
     session: Session,
     settings: Settings,
     ticket: Ticket,
@@ -149,7 +151,7 @@ def _render_ticket(
             "notice": notice,
             "errors": errors or {},
             "values": values or {},
-            "labels": _field_labels(),
+            "labels": field_labels(),
             "max_length": MAX_LENGTH,
             "csrf_token": csrf.issue_token(request, settings.secret_key),
         },
@@ -212,7 +214,7 @@ def track_add_information(
         uploads = files_.read_uploads(
             form.uploads, max_files=settings.upload_max_files, max_bytes=settings.upload_max_bytes
         )
-    except files_.UploadRejected as rejected:
+    except files_.UploadError as rejected:
         errors["attachments"] = rejected.message
         status = rejected.status
     if not errors and not text and not uploads:
@@ -222,8 +224,15 @@ def track_add_information(
         status = 409
     if errors:
         return _render_ticket(
-            request, templates, session, settings, ticket, token,
-            errors=errors, values=values, status_code=status,
+            request,
+            templates,
+            session,
+            settings,
+            ticket,
+            token,
+            errors=errors,
+            values=values,
+            status_code=status,
         )
     tracking.add_information(session, settings, ticket, text, uploads)
     session.commit()
@@ -270,12 +279,16 @@ def track_reopen(
         errors["reason"] = _("Re-handling can no longer be requested for this request.")
     if errors:
         return _render_ticket(
-            request, templates, session, settings, ticket, token,
-            errors=errors, values={"reason": reason}, status_code=422,
+            request,
+            templates,
+            session,
+            settings,
+            ticket,
+            token,
+            errors=errors,
+            values={"reason": reason},
+            status_code=422,
         )
     tracking.request_rehandling(session, ticket, reason)
     session.commit()
     return _to_view(request, settings, ticket, "reopened")
-
-
-__all__ = ["MAX_LENGTH", "router"]

@@ -28,7 +28,7 @@ from service.tickets.models import ActorKind, Ticket, TicketEvent, Visibility
 from service.tickets.states import OPEN_STATES, Action, CloseReason, Status
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors look for
     """Marks a label for translation where it is shown (the template translates it)."""
     return message
 
@@ -131,7 +131,9 @@ def view_token(secret_key: str, ticket: Ticket) -> str:
     return _serializer(secret_key).dumps({"id": ticket.id, "n": ticket.number})
 
 
-def ticket_for_token(session: Session, settings: Settings, number: str, token: str) -> Ticket | None:
+def ticket_for_token(
+    session: Session, settings: Settings, number: str, token: str
+) -> Ticket | None:
     """The ticket a still-valid token was issued for, if it is the one named in the URL."""
     try:
         payload: Any = _serializer(settings.secret_key).loads(

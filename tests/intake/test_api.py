@@ -49,7 +49,9 @@ def _count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Ticket)).one()
 
 
-def test_post_json_creates_a_routed_ticket(client: TestClient, session: Session, city: City) -> None:
+def test_post_json_creates_a_routed_ticket(
+    client: TestClient, session: Session, city: City
+) -> None:
     response = client.post("/api/v1/complaints", json=body())
     assert response.status_code == 201, response.text
     answer = response.json()
@@ -65,7 +67,9 @@ def test_post_json_creates_a_routed_ticket(client: TestClient, session: Session,
 
 def test_get_with_the_access_code_returns_the_track_view(client: TestClient, city: City) -> None:
     answer = client.post("/api/v1/complaints", json=body()).json()
-    view = client.get(f"/api/v1/complaints/{answer['number']}", headers={"X-Access-Code": answer["access_code"]})
+    view = client.get(
+        f"/api/v1/complaints/{answer['number']}", headers={"X-Access-Code": answer["access_code"]}
+    )
     assert view.status_code == 200
     data = view.json()
     assert data["status"] == "pending_sign_for" and data["lead_unit"]["code"] == "M-SAMR"
@@ -99,42 +103,68 @@ def test_a_retried_post_with_the_same_idempotency_key_files_one_ticket(
     assert "access_code" not in stored.response
     assert first.json()["access_code"] not in str(stored.response)
 
-    other = client.post("/api/v1/complaints", json=body(title="另一件事：假冒奶粉"), headers=headers)
+    other = client.post(
+        "/api/v1/complaints", json=body(title="另一件事：假冒奶粉"), headers=headers
+    )
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
     assert _count(session) == 1
     assert client.post("/api/v1/complaints", json=body()).status_code == 201
     assert _count(session) == 2
 
 
-def test_errors_are_json_with_one_entry_per_field(client: TestClient, session: Session, city: City) -> None:
+def test_errors_are_json_with_one_entry_per_field(
+    client: TestClient, session: Session, city: City
+) -> None:
     response = client.post(
         "/api/v1/complaints",
-        json=body(type="rant", category="NOPE", title="", phone="123", street="150204001", colour="red"),
+        json=body(
+            type="rant", category="NOPE", title="", phone="123", street="150204001", colour="red"
+        ),
     )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"type", "category", "title", "phone", "street", "colour"} <= fields
-    assert client.post("/api/v1/complaints", content=b"{not json", headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/complaints", content=b"{not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 400
+    )
     assert client.post("/api/v1/complaints", json=[1, 2]).status_code == 422
-    assert client.post("/api/v1/complaints", content=b"x", headers={"content-type": "text/plain"}).status_code == 415
+    assert (
+        client.post(
+            "/api/v1/complaints", content=b"x", headers={"content-type": "text/plain"}
+        ).status_code
+        == 415
+    )
     assert client.post("/api/v1/complaints", json=body(title=["a"])).status_code == 422
     assert _count(session) == 0
 
 
 def _multipart(values: dict[str, Any]) -> dict[str, str]:
-    return {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in values.items()}
+    return {
+        k: ("true" if v is True else "false" if v is False else str(v)) for k, v in values.items()
+    }
 
 
 def test_multipart_with_files(client: TestClient, session: Session, city: City) -> None:
     response = client.post(
         "/api/v1/complaints",
         data=_multipart(body()),
-        files=[("files", ("a.webp", photo_bytes(fmt="WEBP"), "image/webp")), ("files", ("r.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))],
+        files=[
+            ("files", ("a.webp", photo_bytes(fmt="WEBP"), "image/webp")),
+            ("files", ("r.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")),
+        ],
     )
     assert response.status_code == 201, response.text
-    assert [a["content_type"] for a in response.json()["attachments"]] == ["image/webp", "application/pdf"]
+    assert [a["content_type"] for a in response.json()["attachments"]] == [
+        "image/webp",
+        "application/pdf",
+    ]
     answer = response.json()
-    view = client.get(f"/api/v1/complaints/{answer['number']}", headers={"X-Access-Code": answer["access_code"]}).json()
+    view = client.get(
+        f"/api/v1/complaints/{answer['number']}", headers={"X-Access-Code": answer["access_code"]}
+    ).json()
     pdf = next(a for a in view["attachments"] if a["content_type"] == "application/pdf")
     download = client.get(pdf["url"], headers={"X-Access-Code": answer["access_code"]})
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
@@ -147,10 +177,14 @@ def test_upload_limits_answer_413_and_415(session: Session, settings: Settings, 
     small = settings.model_copy(update={"upload_max_bytes": 2048})
     with TestClient(create_app(small)) as client:
         too_big = client.post(
-            "/api/v1/complaints", data=_multipart(body()), files=[("files", ("a.pdf", b"%PDF-" + b"0" * 4096, "application/pdf"))]
+            "/api/v1/complaints",
+            data=_multipart(body()),
+            files=[("files", ("a.pdf", b"%PDF-" + b"0" * 4096, "application/pdf"))],
         )
         html = client.post(
-            "/api/v1/complaints", data=_multipart(body()), files=[("files", ("a.jpg", b"<html></html>", "image/jpeg"))]
+            "/api/v1/complaints",
+            data=_multipart(body()),
+            files=[("files", ("a.jpg", b"<html></html>", "image/jpeg"))],
         )
     assert too_big.status_code == 413 and too_big.json()["errors"][0]["field"] == "files"
     assert html.status_code == 415

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from service.intake.attachments import UploadRejected, inspect, read_uploads, safe_filename, sniff, store, stored_path
+from service.intake.attachments import (
+    UploadError,
+    inspect,
+    read_uploads,
+    safe_filename,
+    sniff,
+    store,
+    stored_path,
+)
 from tests.intake.helpers import photo_bytes
 
 LIMIT = 5 * 1024 * 1024
@@ -32,7 +40,7 @@ def test_type_comes_from_the_bytes(data: bytes, kind: str | None) -> None:
 
 
 def test_a_name_does_not_make_a_type() -> None:
-    with pytest.raises(UploadRejected) as rejected:
+    with pytest.raises(UploadError) as rejected:
         inspect("photo.jpg", b"<html><script>alert(1)</script></html>", max_bytes=LIMIT)
     assert rejected.value.status == 415
     pdf = inspect("evil.html", b"%PDF-1.4\n%%EOF\n", max_bytes=LIMIT)
@@ -65,7 +73,7 @@ def test_the_orientation_is_kept_in_the_pixels() -> None:
 
 
 def test_a_truncated_image_is_refused() -> None:
-    with pytest.raises(UploadRejected) as rejected:
+    with pytest.raises(UploadError) as rejected:
         inspect("p.jpg", photo_bytes()[:200], max_bytes=LIMIT)
     assert rejected.value.status == 415
 
@@ -73,17 +81,17 @@ def test_a_truncated_image_is_refused() -> None:
 def test_too_many_pixels_is_refused() -> None:
     out = BytesIO()
     Image.new("1", (10_000, 9_000)).save(out, "PNG")
-    with pytest.raises(UploadRejected) as rejected:
+    with pytest.raises(UploadError) as rejected:
         inspect("bomb.png", out.getvalue(), max_bytes=LIMIT)
     assert rejected.value.status == 413
 
 
 def test_size_and_count_limits() -> None:
-    with pytest.raises(UploadRejected) as rejected:
+    with pytest.raises(UploadError) as rejected:
         inspect("big.pdf", b"%PDF-" + b"0" * 100, max_bytes=50)
     assert rejected.value.status == 413 and "big" in rejected.value.message
     streams = [(f"{i}.pdf", BytesIO(b"%PDF-1.4")) for i in range(3)]
-    with pytest.raises(UploadRejected):
+    with pytest.raises(UploadError):
         read_uploads(streams, max_files=2, max_bytes=LIMIT)
 
 

@@ -30,7 +30,10 @@ def assert_inert(html: str, text: str) -> None:
     if "<" in text or '"' in text:
         assert text not in html
     assert "<script>alert" not in html and "<img src=x" not in html and "<svg/onload" not in html
-    assert 'href="javascript:' not in html and "onerror=alert(1)>" not in html.replace("&gt;", ">").split("<body", 1)[0]
+    assert (
+        'href="javascript:' not in html
+        and "onerror=alert(1)>" not in html.replace("&gt;", ">").split("<body", 1)[0]
+    )
     if text == "{{7*7}}":
         assert "{{7*7}}" in html, "template syntax in user text is shown, not evaluated"
 
@@ -44,7 +47,9 @@ def test_user_text_is_escaped_on_every_page(
     )
     # 1. The form coming back with a problem echoes every field.
     _html, form = open_form(client)
-    with_error = client.post("/complaints/new", data={**fields, **form, "step": "file", "phone": "1"})
+    with_error = client.post(
+        "/complaints/new", data={**fields, **form, "step": "file", "phone": "1"}
+    )
     assert with_error.status_code == 422
     assert_inert(with_error.text, text)
 
@@ -60,7 +65,13 @@ def test_user_text_is_escaped_on_every_page(
     _html, form = open_form(client)
     check = client.post(
         "/complaints/new",
-        data={**form, "step": "check", "category": "MR.FAKE", "district": "150203", "street": "150203001"},
+        data={
+            **form,
+            "step": "check",
+            "category": "MR.FAKE",
+            "district": "150203",
+            "street": "150203001",
+        },
     )
     assert f'value="join:{number}"' in check.text
     assert_inert(check.text, text)
@@ -80,7 +91,11 @@ def test_user_text_is_escaped_on_every_page(
     assert_inert(lookup.text, text)
     added = client.post(
         f"/track/{number}/information",
-        data={"csrf_token": csrf_token(lookup.text), "t": hidden(lookup.text, "t"), "information": text},
+        data={
+            "csrf_token": csrf_token(lookup.text),
+            "t": hidden(lookup.text, "t"),
+            "information": text,
+        },
     )
     assert added.status_code == 200
     assert_inert(added.text, text)

@@ -20,7 +20,12 @@ def test_limits_fill_up_and_expire(session: Session) -> None:
         assert ratelimit.exceeded(session, limits, secret_key=SECRET, now=now) is None
         ratelimit.hit(session, limits, secret_key=SECRET, now=now)
     assert ratelimit.exceeded(session, limits, secret_key=SECRET, now=now) == limits[0]
-    assert ratelimit.exceeded(session, limits, secret_key=SECRET, now=now + timedelta(days=1, seconds=1)) is None
+    assert (
+        ratelimit.exceeded(
+            session, limits, secret_key=SECRET, now=now + timedelta(days=1, seconds=1)
+        )
+        is None
+    )
     other = [ratelimit.Limit("phone", "+8613900000000", 2, timedelta(days=1))]
     assert ratelimit.exceeded(session, other, secret_key=SECRET, now=now) is None
     keys = session.exec(select(RateLimitHit.key)).all()

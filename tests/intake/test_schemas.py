@@ -58,7 +58,9 @@ def test_a_good_complaint_parses() -> None:
     ],
 )
 def test_each_problem_is_named_by_its_field(overrides: dict[str, str], field: str) -> None:
-    data, errors = parse_complaint(complaint_fields(**overrides), tz=TZ, now=NOW, require_consent=True)
+    data, errors = parse_complaint(
+        complaint_fields(**overrides), tz=TZ, now=NOW, require_consent=True
+    )
     assert data is None and field in errors
 
 

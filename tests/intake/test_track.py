@@ -17,7 +17,15 @@ from service.intake.models import Attachment
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketEvent, Visibility
 from service.tickets.states import Action, Status
-from tests.intake.helpers import City, complaint_fields, csrf_token, hidden, open_form, photo_bytes, seed_city
+from tests.intake.helpers import (
+    City,
+    complaint_fields,
+    csrf_token,
+    hidden,
+    open_form,
+    photo_bytes,
+    seed_city,
+)
 
 STAFF = tickets.Actor(kind=tickets.ActorKind.STAFF, label="王科长", user_id=None)
 
@@ -58,11 +66,20 @@ def test_the_public_timeline_shows_progress_but_no_internal_notes_or_staff(
 ) -> None:
     number, code = _filed(client)
     ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
-    tickets.record(session, ticket, "note", actor=STAFF, reason="内部备注：商户是局长亲戚", visibility=Visibility.INTERNAL)
+    tickets.record(
+        session,
+        ticket,
+        "note",
+        actor=STAFF,
+        reason="内部备注：商户是局长亲戚",
+        visibility=Visibility.INTERNAL,
+    )
     tickets.transition(session, ticket, Action.SIGN_FOR, actor=STAFF)
     session.commit()
 
-    url, page = _open(client, number, code.lower()[:4] + "-" + code.lower()[4:])  # codes forgive case and dashes
+    url, page = _open(
+        client, number, code.lower()[:4] + "-" + code.lower()[4:]
+    )  # codes forgive case and dashes
     assert "/track/" + number in url and "t=" in url
     assert "超市卖假酒" in page and "市市场监督管理局" in page
     assert "内部备注" not in page and "王科长" not in page
@@ -75,20 +92,32 @@ def test_a_wrong_code_and_an_unknown_number_read_the_same(client: TestClient, ci
     number, _code = _filed(client)
     page = client.get("/track", headers={"Accept-Language": "en"})
     token = csrf_token(page.text)
-    wrong = client.post("/track", data={"csrf_token": token, "number": number, "code": "AAAAAAAA"}, headers={"Accept-Language": "en"})
-    unknown = client.post("/track", data={"csrf_token": token, "number": "BT9901019999", "code": "AAAAAAAA"}, headers={"Accept-Language": "en"})
+    wrong = client.post(
+        "/track",
+        data={"csrf_token": token, "number": number, "code": "AAAAAAAA"},
+        headers={"Accept-Language": "en"},
+    )
+    unknown = client.post(
+        "/track",
+        data={"csrf_token": token, "number": "BT9901019999", "code": "AAAAAAAA"},
+        headers={"Accept-Language": "en"},
+    )
     assert wrong.status_code == unknown.status_code == 404
     assert "No request matches" in wrong.text and "No request matches" in unknown.text
     assert 'value="' + number + '"' in wrong.text  # the number is kept, the code is not
 
 
-def test_wrong_codes_are_rate_limited_per_address(session: Session, settings: Settings, city: City) -> None:
+def test_wrong_codes_are_rate_limited_per_address(
+    session: Session, settings: Settings, city: City
+) -> None:
     strict = settings.model_copy(update={"rate_limit_lookups_per_ip_per_hour": 2})
     with TestClient(create_app(strict)) as client:
         number, code = _filed(client)
         token = csrf_token(client.get("/track").text)
         statuses = [
-            client.post("/track", data={"csrf_token": token, "number": number, "code": "WRONG"}).status_code
+            client.post(
+                "/track", data={"csrf_token": token, "number": number, "code": "WRONG"}
+            ).status_code
             for _ in range(3)
         ]
         blocked = client.post("/track", data={"csrf_token": token, "number": number, "code": code})
@@ -121,7 +150,9 @@ def test_adding_information_and_photos_while_open(
     assert download.headers["content-type"] == "image/png"
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["x-content-type-options"] == "nosniff"
-    assert client.get(f"/track/{number}/files/{added.id}", params={"t": "forged"}).status_code == 404
+    assert (
+        client.get(f"/track/{number}/files/{added.id}", params={"t": "forged"}).status_code == 404
+    )
 
 
 def test_an_empty_addition_or_a_bad_file_keeps_the_text(client: TestClient, city: City) -> None:
@@ -154,14 +185,18 @@ def _close(session: Session, number: str) -> Ticket:
     return ticket
 
 
-def test_after_closing_the_citizen_confirms_once(client: TestClient, session: Session, city: City) -> None:
+def test_after_closing_the_citizen_confirms_once(
+    client: TestClient, session: Session, city: City
+) -> None:
     number, code = _filed(client)
     _close(session, number)
     _url, page = _open(client, number, code)
     assert "已责令超市下架并退款。" in page and "/confirm" in page and "/reopen" in page
     assert "/information" not in page
     response = client.post(
-        f"/track/{number}/confirm", data={"csrf_token": csrf_token(page), "t": hidden(page, "t")}, follow_redirects=False
+        f"/track/{number}/confirm",
+        data={"csrf_token": csrf_token(page), "t": hidden(page, "t")},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     after = client.get(response.headers["location"]).text
@@ -191,7 +226,9 @@ def test_reopen_needs_a_reason_and_the_window(
         )
         assert refused.status_code == 422
 
-    response = client.post(f"/track/{number}/reopen", data={**form, "reason": "超市还在卖假酒"}, follow_redirects=False)
+    response = client.post(
+        f"/track/{number}/reopen", data={**form, "reason": "超市还在卖假酒"}, follow_redirects=False
+    )
     assert response.status_code == 303
     session.expire_all()
     reopened = session.exec(select(Ticket).where(Ticket.number == number)).one()

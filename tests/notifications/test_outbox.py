@@ -15,10 +15,14 @@ from service.notifications.models import Outbox, OutboxKind
 from service.scheduler import JOBS
 
 
-def test_due_messages_are_logged_once_and_marked_sent(session: Session, caplog: pytest.LogCaptureFixture) -> None:
+def test_due_messages_are_logged_once_and_marked_sent(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
     now = clock.now()
     with clock.frozen(now):
-        outbox.enqueue(session, kind=OutboxKind.SMS, recipient="+8613812345678", body="您的诉求已受理")
+        outbox.enqueue(
+            session, kind=OutboxKind.SMS, recipient="+8613812345678", body="您的诉求已受理"
+        )
         outbox.enqueue(
             session,
             kind=OutboxKind.EMAIL,
@@ -35,7 +39,11 @@ def test_due_messages_are_logged_once_and_marked_sent(session: Session, caplog: 
     later = session.exec(select(Outbox).where(Outbox.kind == OutboxKind.EMAIL)).one()
     assert sent.sent_at == now and sent.attempts == 1
     assert later.sent_at is None and later.attempts == 0
-    assert len(caplog.records) == 1 and "+861****78" in caplog.text and "13812345678" not in caplog.text
+    assert (
+        len(caplog.records) == 1
+        and "+861****78" in caplog.text
+        and "13812345678" not in caplog.text
+    )
 
 
 def test_a_rolled_back_request_leaves_no_message(session: Session) -> None:
