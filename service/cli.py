@@ -51,7 +51,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(
             f"seeded {settings.city_name_en}: {summary.areas} areas, {summary.units} units, "
-            f"{summary.categories} categories (tree version {summary.tree_version})"
+            f"{summary.categories} categories (tree version {summary.tree_version}), "
+            f"{summary.policies} deadline rules"
         )
     return 0
 
@@ -203,6 +204,7 @@ def _safe_url(settings: Settings) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `civic` console script."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
