@@ -160,3 +160,35 @@ def start_callback_clock(session: Session, ticket: Ticket, *, at: datetime | Non
         },
     )
     tickets.flush(session, ticket)
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One clock for people: its due time and how the latest computation got there."""
+
+    name: str
+    due: datetime | None
+    trace: list[str]
+
+
+CLOCK_FIELDS = ("sign_for_due", "contact_due", "handling_due", "callback_due")
+
+
+def clock_views(session: Session, ticket: Ticket) -> list[ClockView]:
+    """Each clock's stored due time with the trace of the latest "clocks" event that set it."""
+    from service.tickets.models import TicketEvent
+
+    traces: dict[str, list[str]] = {}
+    events = session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "clocks")
+        .order_by(TicketEvent.id)  # type: ignore[arg-type]
+    )
+    for event in events:
+        for name, lines in (event.data.get("trace") or {}).items():
+            traces[name] = [str(line) for line in lines]
+        if not event.data.get("trace") and event.reason:
+            traces = {name: [event.reason] for name in CLOCK_FIELDS}
+    return [
+        ClockView(name, getattr(ticket, name), traces.get(name, [])) for name in CLOCK_FIELDS
+    ]

@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 from service.places.models import Unit
 from service.sla.calendar import WorkCalendar
 from service.sla.clocks import work_calendar
-from service.sla.models import ClockPause, DueWarning, LadderLevel, SupervisionStep
 from service.sla.models import Clock as ClockName
+from service.sla.models import ClockPause, DueWarning, LadderLevel, SupervisionStep
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, Visibility
 from service.tickets.states import Status
