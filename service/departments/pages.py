@@ -280,7 +280,9 @@ async def ticket_action(
         session.rollback()
         ticket = _ticket_for(session, user, number)
         context = _ticket_context(request, session, settings, user, ticket)
-        field = getattr(exc, "field", "") or ("reason" if isinstance(exc, ReasonRequiredError) else "")
+        field = getattr(exc, "field", "") or (
+            "reason" if isinstance(exc, ReasonRequiredError) else ""
+        )
         context.update(
             values=values,
             form=action,
@@ -417,9 +419,7 @@ def extensions_page(
     )
 
 
-@router.post(
-    "/extensions/{request_id}", name="workbench_decide_extension", dependencies=[CsrfDep]
-)
+@router.post("/extensions/{request_id}", name="workbench_decide_extension", dependencies=[CsrfDep])
 async def decide_extension(
     request_id: int,
     request: Request,

@@ -78,11 +78,11 @@ def _clock_exprs(now: datetime) -> tuple[ColumnElement[Any], ColumnElement[Any]]
     Computed in the query from stored moments, so the list needs no per-row work and no
     job has to keep flag columns fresh.
     """
-    signing = Ticket.status == Status.PENDING_SIGN_FOR
+    signing = col(Ticket.status) == Status.PENDING_SIGN_FOR
     due = case((signing, Ticket.sign_for_due), else_=Ticket.handling_due)
     warn = case((signing, DueWarning.sign_for_warn_at), else_=DueWarning.handling_warn_at)
     paused = exists().where(
-        ClockPause.ticket_id == Ticket.id, col(ClockPause.ended_at).is_(None)
+        col(ClockPause.ticket_id) == Ticket.id, col(ClockPause.ended_at).is_(None)
     )
     running = col(Ticket.status).in_((Status.PENDING_SIGN_FOR, Status.HANDLING))
     flag = case(
@@ -103,15 +103,16 @@ def queue(
     conditions: list[ColumnElement[bool]] = []
     if filters.unit_id is not None:
         assisting = exists().where(
-            TicketAssist.ticket_id == Ticket.id, TicketAssist.unit_id == filters.unit_id
+            col(TicketAssist.ticket_id) == col(Ticket.id),
+            col(TicketAssist.unit_id) == filters.unit_id,
         )
-        conditions.append(or_(Ticket.lead_unit_id == filters.unit_id, assisting))
+        conditions.append(or_(col(Ticket.lead_unit_id) == filters.unit_id, assisting))
     if filters.status is not None:
-        conditions.append(Ticket.status == filters.status)
+        conditions.append(col(Ticket.status) == filters.status)
     else:
         conditions.append(col(Ticket.status).in_(QUEUE_STATES))
     if filters.category_id is not None:
-        conditions.append(Ticket.category_id == filters.category_id)
+        conditions.append(col(Ticket.category_id) == filters.category_id)
     if filters.flag is not None:
         conditions.append(flag == filters.flag.value)
 
@@ -168,7 +169,7 @@ def flag_of(session: Session, ticket: Ticket, now: datetime) -> str:
     """The same flag the queue shows, for one ticket page."""
     _, flag = _clock_exprs(now)
     value = session.exec(
-        select(flag)  # type: ignore[call-overload]
+        select(flag)
         .select_from(Ticket)
         .outerjoin(DueWarning, col(DueWarning.ticket_id) == Ticket.id)
         .where(Ticket.id == ticket.id)
@@ -182,9 +183,7 @@ def flag_of(session: Session, ticket: Ticket, now: datetime) -> str:
 def is_assisting(session: Session, ticket: Ticket, unit_id: int | None) -> bool:
     if unit_id is None:
         return False
-    return (
-        session.get(TicketAssist, {"ticket_id": ticket.id, "unit_id": unit_id}) is not None
-    )
+    return session.get(TicketAssist, {"ticket_id": ticket.id, "unit_id": unit_id}) is not None
 
 
 def may_view(session: Session, user: User, ticket: Ticket) -> bool:
@@ -216,7 +215,10 @@ def sign_for(session: Session, ticket: Ticket, *, user: User, expected_version: 
     """签收: the lead unit takes the ticket; its handling clock keeps running from dispatch."""
     _require_lead(user, ticket)
     tickets.transition(
-        session, ticket, Action.SIGN_FOR, actor=tickets.Actor.staff(user),
+        session,
+        ticket,
+        Action.SIGN_FOR,
+        actor=tickets.Actor.staff(user),
         expected_version=expected_version,
     )
 
@@ -376,7 +378,11 @@ def review_reply(
     actor = tickets.Actor.staff(user)
     if accept:
         tickets.transition(
-            session, ticket, Action.ACCEPT_REPLY, actor=actor, reason=reason.strip(),
+            session,
+            ticket,
+            Action.ACCEPT_REPLY,
+            actor=actor,
+            reason=reason.strip(),
             expected_version=expected_version,
         )
         start_callback_clock(session, ticket)
@@ -384,7 +390,11 @@ def review_reply(
     if not reason.strip():
         raise WorkbenchError("Say what must be reworked.", "reason")
     tickets.transition(
-        session, ticket, Action.SEND_BACK, actor=actor, reason=reason.strip(),
+        session,
+        ticket,
+        Action.SEND_BACK,
+        actor=actor,
+        reason=reason.strip(),
         expected_version=expected_version,
     )
 

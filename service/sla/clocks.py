@@ -189,6 +189,4 @@ def clock_views(session: Session, ticket: Ticket) -> list[ClockView]:
             traces[name] = [str(line) for line in lines]
         if not event.data.get("trace") and event.reason:
             traces = {name: [event.reason] for name in CLOCK_FIELDS}
-    return [
-        ClockView(name, getattr(ticket, name), traces.get(name, [])) for name in CLOCK_FIELDS
-    ]
+    return [ClockView(name, getattr(ticket, name), traces.get(name, [])) for name in CLOCK_FIELDS]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, exists
 from sqlmodel import Session, col, select
@@ -53,11 +54,13 @@ _SMS = {
 SIGN_FOR_SMS = "【{city}12345督办】工单{number}应于{due}前签收，现已超期，请立即签收。"
 
 
-def handling_sweep_query(now: datetime) -> Select[tuple[int, datetime, datetime | None]]:
+def handling_sweep_query(now: datetime) -> Select[Any]:
     """Open, unpaused tickets whose handling deadline is within the horizon or past."""
-    paused = exists().where(ClockPause.ticket_id == Ticket.id, col(ClockPause.ended_at).is_(None))
+    paused = exists().where(
+        col(ClockPause.ticket_id) == Ticket.id, col(ClockPause.ended_at).is_(None)
+    )
     return (
-        select(Ticket.id, Ticket.handling_due, DueWarning.handling_warn_at)  # type: ignore[return-value]
+        select(Ticket.id, Ticket.handling_due, DueWarning.handling_warn_at)
         .outerjoin(DueWarning, col(DueWarning.ticket_id) == Ticket.id)
         .where(
             col(Ticket.status).in_(HANDLING_CLOCK_STATES),
@@ -68,11 +71,11 @@ def handling_sweep_query(now: datetime) -> Select[tuple[int, datetime, datetime 
     )
 
 
-def sign_for_sweep_query(now: datetime) -> Select[tuple[int, datetime]]:
+def sign_for_sweep_query(now: datetime) -> Select[Any]:
     """Tickets still waiting to be signed for after their sign-for deadline."""
     return (
-        select(Ticket.id, Ticket.sign_for_due)  # type: ignore[return-value]
-        .where(Ticket.status == Status.PENDING_SIGN_FOR, col(Ticket.sign_for_due) <= now)
+        select(Ticket.id, Ticket.sign_for_due)
+        .where(col(Ticket.status) == Status.PENDING_SIGN_FOR, col(Ticket.sign_for_due) <= now)
         .order_by(col(Ticket.sign_for_due))
     )
 
@@ -105,10 +108,10 @@ def supervise(session: Session, now: datetime, *, criticism_after: int, city: st
     """Record every ladder step reached and not yet recorded; returns how many were new."""
     calendar = work_calendar(session)
     wanted: list[Step] = []
-    for ticket_id, due, warn_at in session.exec(handling_sweep_query(now)):
+    for ticket_id, due, warn_at in session.execute(handling_sweep_query(now)).tuples():
         for level in ladder_level(calendar, now, due, warn_at, criticism_after):
             wanted.append(Step(ticket_id, ClockName.HANDLING, level, due))
-    for ticket_id, due in session.exec(sign_for_sweep_query(now)):
+    for ticket_id, due in session.execute(sign_for_sweep_query(now)).tuples():
         wanted.append(Step(ticket_id, ClockName.SIGN_FOR, LadderLevel.NOTICE, due))
     written = 0
     for start in range(0, len(wanted), BATCH):

@@ -84,7 +84,8 @@ def resume_clock(
     at = clock.now()
     calendar = work_calendar(session)
     paused = calendar.working_hours_between(pause.started_at, at)
-    pause.ended_at, pause.ended_by_id, pause.paused_working_hours = at, user and user.id, paused
+    pause.ended_at, pause.paused_working_hours = at, paused
+    pause.ended_by_id = user.id if user else None
     session.add(pause)
     old_due = ticket.handling_due
     assert old_due is not None, "only a clock with a deadline pauses"

@@ -104,9 +104,8 @@ class _Forms(HTMLParser):
             fields[a["name"]] = ""
         elif tag == "select":
             self._select = a["name"]
-        elif tag == "option" and self._select:
-            if "selected" in a or self._select not in fields:
-                fields[self._select] = a.get("value", "")
+        elif tag == "option" and self._select and ("selected" in a or self._select not in fields):
+            fields[self._select] = a.get("value", "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
@@ -132,9 +131,7 @@ def form(html: str, action_ending: str) -> tuple[str, dict[str, str]]:
     raise AssertionError(f"no form posting to …{action_ending} on the page")
 
 
-def submit(
-    client: TestClient, page: str, action_ending: str, **changes: str
-) -> tuple[int, str]:
+def submit(client: TestClient, page: str, action_ending: str, **changes: str) -> tuple[int, str]:
     """Open the page, fill in the form like a person, send it; (status, final page text)."""
     html = client.get(page).text
     url, fields = form(html, action_ending)

@@ -128,15 +128,19 @@ def test_bad_input_is_shown_next_to_the_field_with_the_text_kept(
     with clock.frozen(LATER):
         submit(client, page, "/sign-for")
         status, html = submit(
-            client, page + "?lang=en", "/contact", contact_at="2026-03-09T09:00",
-            method="visit", note="明天上门核实",
+            client,
+            page + "?lang=en",
+            "/contact",
+            contact_at="2026-03-09T09:00",
+            method="visit",
+            note="明天上门核实",
         )
     assert status == 422
-    assert "cannot be in the future" in html
+    assert "联系时间不能晚于现在" in html  # the message, in the page language, by the field
     assert "明天上门核实" in html and 'value="2026-03-09T09:00"' in html
     with clock.frozen(LATER):
         status, html = submit(client, page + "?lang=en", "/submit", text="已处理")
-    assert status == 422 and "Record the contact with the citizen first" in html
+    assert status == 422 and "请先记录与市民的联系" in html
 
 
 def test_two_handlers_at_once_one_wins_the_other_keeps_their_text(

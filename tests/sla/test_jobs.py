@@ -47,7 +47,9 @@ def _counts(engine: Engine) -> tuple[list[str], int, int]:
             for s in session.exec(select(SupervisionStep).order_by(SupervisionStep.id))  # type: ignore[arg-type]
         ]
         events = session.exec(
-            select(func.count()).select_from(TicketEvent).where(
+            select(func.count())
+            .select_from(TicketEvent)
+            .where(
                 TicketEvent.action.in_(  # type: ignore[attr-defined]
                     ["reminder", "supervision_notice", "public_criticism", "sign_for_overdue"]
                 )

@@ -1,4 +1,4 @@
-"""Clocks that start in a holiday, stand still, and move: Spring Festival 2026, National Day 2025."""
+"""Clocks that start in a holiday, stand still and move: Spring Festival 2026, National Day 2025."""
 
 from __future__ import annotations
 
@@ -23,17 +23,33 @@ from tests.factories import TZ
     [
         # Inside the Spring Festival break (15–23 Feb 2026): counting starts Tue 24 Feb,
         # due at close of business; Sat 28 Feb is a make-up working day.
-        (datetime(2026, 2, 18, 10, 0, tzinfo=TZ), "5wd",
-         datetime(2026, 2, 24, 17, 30, tzinfo=TZ), datetime(2026, 2, 28, 17, 30, tzinfo=TZ)),
+        (
+            datetime(2026, 2, 18, 10, 0, tzinfo=TZ),
+            "5wd",
+            datetime(2026, 2, 24, 17, 30, tzinfo=TZ),
+            datetime(2026, 2, 28, 17, 30, tzinfo=TZ),
+        ),
         # Friday before it: Sat 14 Feb (make-up) counts, then the break is skipped.
-        (datetime(2026, 2, 13, 10, 0, tzinfo=TZ), "3wd",
-         datetime(2026, 2, 14, 10, 0, tzinfo=TZ), datetime(2026, 2, 25, 10, 0, tzinfo=TZ)),
+        (
+            datetime(2026, 2, 13, 10, 0, tzinfo=TZ),
+            "3wd",
+            datetime(2026, 2, 14, 10, 0, tzinfo=TZ),
+            datetime(2026, 2, 25, 10, 0, tzinfo=TZ),
+        ),
         # Inside National Day 2025 (1–8 Oct): day 1 is Thu 9 Oct; Sat 11 Oct is a make-up day.
-        (datetime(2025, 10, 3, 15, 0, tzinfo=TZ), "3wd",
-         datetime(2025, 10, 9, 17, 30, tzinfo=TZ), datetime(2025, 10, 11, 17, 30, tzinfo=TZ)),
+        (
+            datetime(2025, 10, 3, 15, 0, tzinfo=TZ),
+            "3wd",
+            datetime(2025, 10, 9, 17, 30, tzinfo=TZ),
+            datetime(2025, 10, 11, 17, 30, tzinfo=TZ),
+        ),
         # Sun 28 Sep 2025 is a make-up working day, so a clock can start on a Sunday.
-        (datetime(2025, 9, 28, 9, 0, tzinfo=TZ), "2wd",
-         datetime(2025, 9, 29, 9, 0, tzinfo=TZ), datetime(2025, 9, 30, 9, 0, tzinfo=TZ)),
+        (
+            datetime(2025, 9, 28, 9, 0, tzinfo=TZ),
+            "2wd",
+            datetime(2025, 9, 29, 9, 0, tzinfo=TZ),
+            datetime(2025, 9, 30, 9, 0, tzinfo=TZ),
+        ),
     ],
 )
 def test_clocks_that_start_around_a_holiday(
@@ -90,16 +106,28 @@ def test_an_extension_over_spring_festival_keeps_both_dates(session: Session) ->
     with clock.frozen(datetime(2026, 2, 12, 11, 0, tzinfo=TZ)):
         with pytest.raises(sla.ClockError, match="after the current deadline"):
             sla.request_extension(
-                session, ticket, user=handler, reason="x",
-                requested_due=datetime(2026, 2, 13, 17, 30, tzinfo=TZ), expected_version=None,
+                session,
+                ticket,
+                user=handler,
+                reason="x",
+                requested_due=datetime(2026, 2, 13, 17, 30, tzinfo=TZ),
+                expected_version=None,
             )
         request = sla.request_extension(
-            session, ticket, user=handler, reason="节后才能检测",
-            requested_due=datetime(2026, 2, 27, 17, 30, tzinfo=TZ), expected_version=None,
+            session,
+            ticket,
+            user=handler,
+            reason="节后才能检测",
+            requested_due=datetime(2026, 2, 27, 17, 30, tzinfo=TZ),
+            expected_version=None,
         )
     with clock.frozen(datetime(2026, 2, 13, 9, 0, tzinfo=TZ)):
         sla.decide_extension(
-            session, request, ticket, user=dispatcher, approve=True,
+            session,
+            request,
+            ticket,
+            user=dispatcher,
+            approve=True,
             granted_due=datetime(2026, 2, 25, 17, 30, tzinfo=TZ),
         )
     assert request.decision is ExtensionDecision.APPROVED
@@ -121,10 +149,15 @@ def test_an_extension_is_asked_for_before_the_deadline(session: Session) -> None
     handler = make_user(session, username="h", role=Role.HANDLER, unit=samr)
     ticket = dispatched_ticket(session, at=datetime(2026, 2, 9, 9, 0, tzinfo=TZ), lead=samr)
     tickets.transition(session, ticket, Action.SIGN_FOR, actor=tickets.Actor.staff(handler))
-    with clock.frozen(datetime(2026, 2, 24, 9, 0, tzinfo=TZ)), pytest.raises(
-        sla.ClockError, match="deadline has passed"
+    with (
+        clock.frozen(datetime(2026, 2, 24, 9, 0, tzinfo=TZ)),
+        pytest.raises(sla.ClockError, match="deadline has passed"),
     ):
         sla.request_extension(
-            session, ticket, user=handler, reason="late",
-            requested_due=datetime(2026, 3, 2, 17, 30, tzinfo=TZ), expected_version=None,
+            session,
+            ticket,
+            user=handler,
+            reason="late",
+            requested_due=datetime(2026, 3, 2, 17, 30, tzinfo=TZ),
+            expected_version=None,
         )
