@@ -80,6 +80,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(track_pages.router)
     app.include_router(intake_api.router)
 
+    from service.departments import pages as workbench_pages
+
+    app.include_router(workbench_pages.router)
+
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> Response:
         """Ok only when the database answers a query."""

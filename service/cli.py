@@ -190,9 +190,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _register_calendar(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    calendar = sub.add_parser(
+        "calendar",
+        help="working-day arithmetic: civic calendar add-working-days START N",
+        add_help=False,
+        prefix_chars="+",  # every option (--help too) belongs to `civic calendar` itself
+    )
+    calendar.add_argument("calendar_args", nargs=argparse.REMAINDER)
+    calendar.set_defaults(handler=cmd_calendar)
+
+
+def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    from service.sla import cli as calendar_cli
+
+    return calendar_cli.run(list(args.calendar_args))
+
+
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Domains add their own commands here (routing, calendar, calls)."""
-    return []
+    return [_register_calendar]
 
 
 def _safe_url(settings: Settings) -> str:

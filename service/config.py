@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # "Someone reported this already": open tickets this recent in the same street and category.
     similar_report_days: int = Field(default=30, ge=1)
 
+    # Deadline engine: a clock turns yellow when the smaller of these is left (working time);
+    # public criticism (通报) follows the supervision notice after N more working days.
+    due_soon_working_hours: float = Field(default=24.0, gt=0)
+    due_soon_share: float = Field(default=0.2, gt=0, lt=1)
+    criticism_after_working_days: int = Field(default=3, ge=1)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:
         if self.env is Env.PROD and (
