@@ -51,7 +51,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(
             f"seeded {settings.city_name_en}: {summary.areas} areas, {summary.units} units, "
-            f"{summary.categories} categories (tree version {summary.tree_version})"
+            f"{summary.categories} categories (tree version {summary.tree_version}), "
+            f"{summary.policies} deadline rules"
         )
     return 0
 
@@ -189,11 +190,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _register_calendar(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    calendar = sub.add_parser(
+        "calendar",
+        help="working-day arithmetic: civic calendar add-working-days START N",
+        add_help=False,
+        prefix_chars="+",  # every option (--help too) belongs to `civic calendar` itself
+    )
+    calendar.add_argument("calendar_args", nargs=argparse.REMAINDER)
+    calendar.set_defaults(handler=cmd_calendar)
+
+
+def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    from service.sla import cli as calendar_cli
+
+    return calendar_cli.run(list(args.calendar_args))
+
+
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Domains add their own commands here (routing, calendar, calls)."""
     from service.calls.cli import register as register_calls
 
-    return [register_calls]
+    return [_register_calendar, register_calls]
 
 
 def _safe_url(settings: Settings) -> str:
@@ -205,6 +223,7 @@ def _safe_url(settings: Settings) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `civic` console script."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     reopen_window_days: int = Field(default=30, ge=0)
     rate_limit_per_ip_per_hour: int = Field(default=20, ge=1)
     rate_limit_per_phone_per_day: int = Field(default=10, ge=1)
+    # Wrong number/access-code pairs per client address per hour, against guessing codes.
+    rate_limit_lookups_per_ip_per_hour: int = Field(default=30, ge=1)
+    # How long a track-page link (and the attachment links on it) stays valid.
+    track_link_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # "Someone reported this already": open tickets this recent in the same street and category.
+    similar_report_days: int = Field(default=30, ge=1)
+
+    # Deadline engine: a clock turns yellow when the smaller of these is left (working time);
+    # public criticism (通报) follows the supervision notice after N more working days.
+    due_soon_working_hours: float = Field(default=24.0, gt=0)
+    due_soon_share: float = Field(default=0.2, gt=0, lt=1)
+    criticism_after_working_days: int = Field(default=3, ge=1)
 
     # Staff sessions and sign-in throttling (the hotline issue).
     session_max_age_hours: int = Field(default=12, ge=1, le=24 * 7)

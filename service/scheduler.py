@@ -1,15 +1,16 @@
 """Every scheduled job in one list; `civic scheduler` runs them in their own process.
 
 A job is a function (session, now) -> None; it must be idempotent, because a restart or a
-second scheduler may run it again.
+second scheduler may run it again. Each tick of each job first takes that job's database
+lease (service/sla/lease.py), so two schedulers started by mistake run every tick once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -19,6 +20,10 @@ from sqlmodel import Session
 from service import clock
 from service.config import Settings
 from service.db import make_engine, session_scope
+from service.intake.ratelimit import prune_rate_limit_hits
+from service.notifications.jobs import deliver_outbox_to_log
+from service.sla import lease
+from service.sla.jobs import supervision_ladder
 
 log = logging.getLogger(__name__)
 Job = Callable[[Session, datetime], None]
@@ -32,7 +37,14 @@ class ScheduledJob:
 
 
 # Domains append their jobs here as they arrive (sweeps, ladder, callbacks, outbox, reports).
-JOBS: list[ScheduledJob] = []
+JOBS: list[ScheduledJob] = [
+    # Development delivery until the real e-mail/SMS senders arrive: logs and marks sent.
+    ScheduledJob("deliver_outbox_to_log", deliver_outbox_to_log, every_seconds=30),
+    ScheduledJob("prune_rate_limit_hits", prune_rate_limit_hits, every_seconds=3600),
+    # Reminder, supervision notice, public criticism; overdue sign-fors (service/sla/jobs.py).
+    ScheduledJob("supervision_ladder", supervision_ladder, every_seconds=300),
+    # The callback queue (branch supervision) and the monthly report register here too.
+]
 
 
 def _prune_staff_sessions(session: Session, now: datetime) -> None:
@@ -53,25 +65,67 @@ def run_once(engine: Engine, job: ScheduledJob) -> None:
         log.exception("job %s failed", job.name)
 
 
-def _configure(scheduler: BackgroundScheduler | BlockingScheduler, engine: Engine) -> None:
-    for job in JOBS:
+class Runner:
+    """Runs each job tick only while holding that job's lease; one Runner per process."""
+
+    def __init__(
+        self, engine: Engine, jobs: Sequence[ScheduledJob], *, holder: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.jobs = list(jobs)
+        self.holder = holder or lease.new_holder()
+
+    def run_job(self, job: ScheduledJob) -> bool:
+        """True when this runner held the lease and ran the job (successfully or not).
+
+        The lease lasts one interval, so the holder keeps the job tick after tick and another
+        runner takes over only when the holder stops ticking (crashed or stopped).
+        """
+        now = clock.now()
+        ttl = timedelta(seconds=job.every_seconds)
+        try:
+            held = lease.acquire(self.engine, job.name, self.holder, now, ttl)
+        except Exception:
+            log.exception("job %s: could not reach the lease table", job.name)
+            return False
+        if not held:
+            log.debug("job %s: another scheduler holds the lease", job.name)
+            return False
+        run_once(self.engine, job)
+        lease.mark_run(self.engine, job.name, self.holder, now)
+        return True
+
+    def tick(self) -> list[str]:
+        """Try every job once; the names of the jobs this runner ran."""
+        return [job.name for job in self.jobs if self.run_job(job)]
+
+
+def _configure(scheduler: BackgroundScheduler | BlockingScheduler, runner: Runner) -> None:
+    for job in runner.jobs:
         scheduler.add_job(
-            run_once,
+            runner.run_job,
             "interval",
             seconds=job.every_seconds,
-            args=(engine, job),
+            args=(job,),
             id=job.name,
             max_instances=1,
             coalesce=True,
+            next_run_time=clock.now(),  # run at start-up, then every interval
         )
 
 
 def run_blocking(settings: Settings) -> None:
     """The job process: runs until interrupted."""
     engine = make_engine(settings.effective_database_url)
+    runner = Runner(engine, JOBS)
     scheduler = BlockingScheduler(timezone=settings.timezone)
-    _configure(scheduler, engine)
-    log.info("scheduler started with %d jobs: %s", len(JOBS), ", ".join(j.name for j in JOBS))
+    _configure(scheduler, runner)
+    log.info(
+        "scheduler %s started with %d jobs: %s",
+        runner.holder,
+        len(JOBS),
+        ", ".join(j.name for j in JOBS),
+    )
     try:
         scheduler.start()
     finally:
@@ -82,6 +136,6 @@ def start_background(settings: Settings) -> BackgroundScheduler:
     """The demo server runs the jobs in-process (one worker only)."""
     engine = make_engine(settings.effective_database_url)
     scheduler = BackgroundScheduler(timezone=settings.timezone)
-    _configure(scheduler, engine)
+    _configure(scheduler, Runner(engine, JOBS))
     scheduler.start()
     return scheduler

@@ -4,6 +4,9 @@ from service.auth import models as auth_models
 from service.calls import models as calls_models
 from service.catalogue import knowledge as knowledge_models
 from service.catalogue import models as catalogue_models
+from service.departments import models as departments_models
+from service.intake import models as intake_models
+from service.notifications import models as notifications_models
 from service.places import models as places_models
 from service.sla import models as sla_models
 from service.tickets import models as tickets_models
@@ -12,7 +15,10 @@ __all__ = [
     "auth_models",
     "calls_models",
     "catalogue_models",
+    "departments_models",
+    "intake_models",
     "knowledge_models",
+    "notifications_models",
     "places_models",
     "sla_models",
     "tickets_models",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -10,10 +11,50 @@ from service import clock
 from service.catalogue.models import Category
 from service.places.models import Unit
 from service.sla.calendar import Due, WorkCalendar
-from service.sla.models import CalendarOverride, DeadlinePolicy
+from service.sla.models import CalendarOverride, DeadlinePolicy, DueWarning
 from service.sla.policies import PolicyRow, choose, parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, Visibility
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    """A clock turns yellow when the smaller of `working_hours` and `share` of it is left."""
+
+    working_hours: float = 24.0
+    share: float = 0.2
+
+    @classmethod
+    def from_settings(cls) -> DueSoon:
+        from service.config import load_settings
+
+        settings = load_settings()
+        return cls(settings.due_soon_working_hours, settings.due_soon_share)
+
+
+def warn_moment(calendar: WorkCalendar, start: datetime, due: datetime, rule: DueSoon) -> datetime:
+    """When a clock from start to due turns yellow (due soon).
+
+    Working-time clocks measure what is left in working hours, so a deadline after a long
+    holiday does not turn yellow during the holiday; a clock with no working time in it (an
+    urgent clock over a night) uses the same share of elapsed time.
+    """
+    if due <= start:
+        return due
+    total = calendar.working_hours_between(start, due)
+    if total > 0:
+        lead = min(rule.working_hours, rule.share * total)
+        return min(calendar.add_working_hours(start, total - lead).at, due)
+    return due - (due - start) * rule.share
+
+
+def set_warning(session: Session, ticket: Ticket, **warn_at: datetime | None) -> None:
+    """Store when the sign-for and/or handling clocks turn yellow (one row per ticket)."""
+    assert ticket.id is not None
+    row = session.get(DueWarning, ticket.id) or DueWarning(ticket_id=ticket.id)
+    for name, value in warn_at.items():
+        setattr(row, f"{name}_warn_at", value)
+    session.add(row)
 
 
 def work_calendar(session: Session) -> WorkCalendar:
@@ -49,7 +90,9 @@ def policy_for(session: Session, ticket: Ticket) -> PolicyRow | None:
     )
 
 
-def start_clocks(session: Session, ticket: Ticket, *, at: datetime | None = None) -> None:
+def start_clocks(
+    session: Session, ticket: Ticket, *, at: datetime | None = None, due_soon: DueSoon | None = None
+) -> None:
     """Set the sign-for, first-contact and handling due times at dispatch, with their traces.
 
     Without any matching policy the ticket keeps no due times and the event says so, so a
@@ -75,6 +118,13 @@ def start_clocks(session: Session, ticket: Ticket, *, at: datetime | None = None
     }
     for name, due in dues.items():
         setattr(ticket, name, due.at)
+    rule = due_soon or DueSoon.from_settings()
+    set_warning(
+        session,
+        ticket,
+        sign_for=warn_moment(calendar, start, dues["sign_for_due"].at, rule),
+        handling=warn_moment(calendar, start, dues["handling_due"].at, rule),
+    )
     tickets.record(
         session,
         ticket,
@@ -110,3 +160,33 @@ def start_callback_clock(session: Session, ticket: Ticket, *, at: datetime | Non
         },
     )
     tickets.flush(session, ticket)
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One clock for people: its due time and how the latest computation got there."""
+
+    name: str
+    due: datetime | None
+    trace: list[str]
+
+
+CLOCK_FIELDS = ("sign_for_due", "contact_due", "handling_due", "callback_due")
+
+
+def clock_views(session: Session, ticket: Ticket) -> list[ClockView]:
+    """Each clock's stored due time with the trace of the latest "clocks" event that set it."""
+    from service.tickets.models import TicketEvent
+
+    traces: dict[str, list[str]] = {}
+    events = session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "clocks")
+        .order_by(TicketEvent.id)  # type: ignore[arg-type]
+    )
+    for event in events:
+        for name, lines in (event.data.get("trace") or {}).items():
+            traces[name] = [str(line) for line in lines]
+        if not event.data.get("trace") and event.reason:
+            traces = {name: [event.reason] for name in CLOCK_FIELDS}
+    return [ClockView(name, getattr(ticket, name), traces.get(name, [])) for name in CLOCK_FIELDS]

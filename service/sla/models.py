@@ -1,11 +1,14 @@
-"""Deadline policies (the rule table behind every clock) and the city's calendar overrides."""
+"""Deadline policies, calendar overrides, warnings, pauses, extensions, the ladder, job leases."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from service.db import EnumText, UTCDateTime
 
 
 class DeadlinePolicy(SQLModel, table=True):
@@ -34,3 +37,98 @@ class CalendarOverride(SQLModel, table=True):
     day: date = Field(primary_key=True)
     working: bool
     note: str = Field(default="", max_length=120)
+
+
+class Clock(StrEnum):
+    SIGN_FOR = "sign_for"
+    HANDLING = "handling"
+
+
+class DueWarning(SQLModel, table=True):
+    """When each clock of a ticket turns yellow; written with the due times, so lists compare."""
+
+    __tablename__ = "due_warning"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    sign_for_warn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handling_warn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ClockPause(SQLModel, table=True):
+    """The handling clock stands still while the unit waits for the citizen's material."""
+
+    __tablename__ = "clock_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    paused_working_hours: float | None = None
+    started_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    ended_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+class ExtensionDecision(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """延期: the unit asks for a date, the dispatcher grants one (maybe another); both are kept."""
+
+    __tablename__ = "extension_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    previous_due: datetime = Field(sa_type=UTCDateTime)
+    requested_due: datetime = Field(sa_type=UTCDateTime)
+    granted_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    decision: ExtensionDecision = Field(
+        default=ExtensionDecision.PENDING, sa_type=EnumText(ExtensionDecision, 10), index=True
+    )
+    decision_note: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
+    decided_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LadderLevel(StrEnum):
+    REMINDER = "reminder"  # 催办, before the deadline
+    NOTICE = "notice"  # 督办, after it
+    CRITICISM = "criticism"  # 通报, N working days after it
+
+
+class SupervisionStep(SQLModel, table=True):
+    """One rung of the supervision ladder reached by one ticket for one deadline, once."""
+
+    __tablename__ = "supervision_step"
+    # A step is recorded once per ticket, clock, level and deadline: a second sweep (or a
+    # second scheduler) hits this constraint instead of writing a duplicate. A moved deadline
+    # (extension, pause) is a new deadline, so the ladder starts again for it.
+    __table_args__ = (UniqueConstraint("ticket_id", "clock", "level", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    clock: Clock = Field(sa_type=EnumText(Clock, 10))
+    level: LadderLevel = Field(sa_type=EnumText(LadderLevel, 10))
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    at: datetime = Field(sa_type=UTCDateTime)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+
+
+class JobLease(SQLModel, table=True):
+    """Who runs a scheduled job until when; two schedulers never run the same tick."""
+
+    __tablename__ = "job_lease"
+
+    name: str = Field(primary_key=True, max_length=60)
+    holder: str = Field(max_length=120)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    last_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -91,7 +91,7 @@ def test_operator_logs_a_call_and_merges_a_repeat_call(server: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
 
         page.goto(f"{server}/staff/hotline")
         expect(page).to_have_url(f"{server}/staff/login?next=/staff/hotline")
@@ -99,9 +99,10 @@ def test_operator_logs_a_call_and_merges_a_repeat_call(server: str) -> None:
         page.fill("#f-password", PASSWORD)
         page.click("button[type=submit]")
         expect(page.locator("h1")).to_have_text("热线受理台")
+        page.wait_for_function("() => window.htmx !== undefined")  # deferred script ran
 
         # Typing the caller's number shows their earlier tickets at once.
-        page.locator("#f-caller_phone").press_sequentially(CALLER)
+        page.fill("#f-caller_phone", CALLER)
         expect(page.locator("#caller-history")).to_contain_text("去年的噪音投诉")
 
         page.fill("#f-caller_name", "李四")
@@ -116,7 +117,8 @@ def test_operator_logs_a_call_and_merges_a_repeat_call(server: str) -> None:
         assert number.startswith("BT")
 
         # The same caller rings again: the open ticket is offered for a merge.
-        page.locator("#f-caller_phone").press_sequentially(CALLER)
+        page.wait_for_function("() => window.htmx !== undefined")
+        page.fill("#f-caller_phone", CALLER)
         expect(page.locator(f"#merge-{number}")).to_be_visible()
         page.check(f"#merge-{number}")
         page.click("button[value=merge]")

@@ -1,0 +1,217 @@
+"""Deadline sweeps: the supervision ladder on the handling clock and overdue sign-fors.
+
+Yellow and red flags are not stored per ticket: lists compare the stored due times (on the
+ticket) and warning moments (due_warning) with now in SQL, so a flag is never stale between
+sweeps and no job rewrites thousands of rows. What the sweeps store is what happened: one
+supervision_step row per ticket, clock, level and deadline, with its event and notification.
+
+A sweep reads only tickets that can be due. The query is `status IN (open states) AND
+handling_due <= horizon`, which the composite index ix_ticket_status_handling_due answers
+with one range scan per status: closed history (status 'closed') is never visited, so the
+cost follows the number of open tickets near or past their deadline, not the table's size.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists
+from sqlmodel import Session, col, select
+
+from service.places.models import Unit
+from service.sla.calendar import WorkCalendar
+from service.sla.clocks import work_calendar
+from service.sla.models import Clock as ClockName
+from service.sla.models import ClockPause, DueWarning, LadderLevel, SupervisionStep
+from service.tickets import service as tickets
+from service.tickets.models import Ticket, Visibility
+from service.tickets.states import Status
+
+log = logging.getLogger(__name__)
+
+# The handling clock runs from dispatch until the unit submits its reply.
+HANDLING_CLOCK_STATES = (Status.PENDING_SIGN_FOR, Status.HANDLING)
+# A reminder comes at most 24 working hours (or less) before the deadline; 24 working hours
+# are under four working days, and even the Spring Festival break adds only nine rest days,
+# so no warning moment lies further than this before its deadline. The horizon keeps the
+# reminder sweep an index range scan instead of a look at every open ticket.
+REMINDER_HORIZON = timedelta(days=31)
+BATCH = 500
+
+ACTIONS = {
+    LadderLevel.REMINDER: "reminder",  # 催办
+    LadderLevel.NOTICE: "supervision_notice",  # 督办
+    LadderLevel.CRITICISM: "public_criticism",  # 通报
+}
+_SMS = {
+    LadderLevel.REMINDER: "【{city}12345催办】工单{number}将于{due}到期，请抓紧办理。",
+    LadderLevel.NOTICE: "【{city}12345督办】工单{number}已于{due}超期，请立即办理并说明原因。",
+    LadderLevel.CRITICISM: "【{city}12345通报】工单{number}超期未办结（期限{due}），将予以通报。",
+}
+SIGN_FOR_SMS = "【{city}12345督办】工单{number}应于{due}前签收，现已超期，请立即签收。"
+
+
+def handling_sweep_query(now: datetime) -> Select[Any]:
+    """Open, unpaused tickets whose handling deadline is within the horizon or past."""
+    paused = exists().where(
+        col(ClockPause.ticket_id) == Ticket.id, col(ClockPause.ended_at).is_(None)
+    )
+    return (
+        select(Ticket.id, Ticket.handling_due, DueWarning.handling_warn_at)
+        .outerjoin(DueWarning, col(DueWarning.ticket_id) == Ticket.id)
+        .where(
+            col(Ticket.status).in_(HANDLING_CLOCK_STATES),
+            col(Ticket.handling_due) <= now + REMINDER_HORIZON,
+            ~paused,
+        )
+        .order_by(col(Ticket.handling_due))
+    )
+
+
+def sign_for_sweep_query(now: datetime) -> Select[Any]:
+    """Tickets still waiting to be signed for after their sign-for deadline."""
+    return (
+        select(Ticket.id, Ticket.sign_for_due)
+        .where(col(Ticket.status) == Status.PENDING_SIGN_FOR, col(Ticket.sign_for_due) <= now)
+        .order_by(col(Ticket.sign_for_due))
+    )
+
+
+def ladder_level(
+    calendar: WorkCalendar,
+    now: datetime,
+    due: datetime,
+    warn_at: datetime | None,
+    criticism_after: int,
+) -> list[LadderLevel]:
+    """The rungs reached now: a reminder only before the deadline, then notice, then criticism."""
+    if now < due:
+        return [LadderLevel.REMINDER] if warn_at is not None and warn_at <= now else []
+    reached = [LadderLevel.NOTICE]
+    if calendar.add_working_days(due, criticism_after).at <= now:
+        reached.append(LadderLevel.CRITICISM)
+    return reached
+
+
+@dataclass(frozen=True)
+class Step:
+    ticket_id: int
+    clock: ClockName
+    level: LadderLevel
+    due_at: datetime
+
+
+def supervise(session: Session, now: datetime, *, criticism_after: int, city: str = "") -> int:
+    """Record every ladder step reached and not yet recorded; returns how many were new."""
+    calendar = work_calendar(session)
+    wanted: list[Step] = []
+    for ticket_id, due, warn_at in session.execute(handling_sweep_query(now)).tuples():
+        for level in ladder_level(calendar, now, due, warn_at, criticism_after):
+            wanted.append(Step(ticket_id, ClockName.HANDLING, level, due))
+    for ticket_id, due in session.execute(sign_for_sweep_query(now)).tuples():
+        wanted.append(Step(ticket_id, ClockName.SIGN_FOR, LadderLevel.NOTICE, due))
+    written = 0
+    for start in range(0, len(wanted), BATCH):
+        written += _write_steps(session, now, wanted[start : start + BATCH], calendar, city)
+    return written
+
+
+def _write_steps(
+    session: Session, now: datetime, wanted: list[Step], calendar: WorkCalendar, city: str
+) -> int:
+    if not wanted:
+        return 0
+    seen = {
+        (tid, ClockName(c), LadderLevel(lv), d)
+        for tid, c, lv, d in session.exec(
+            select(
+                SupervisionStep.ticket_id,
+                SupervisionStep.clock,
+                SupervisionStep.level,
+                SupervisionStep.due_at,
+            ).where(col(SupervisionStep.ticket_id).in_({s.ticket_id for s in wanted}))
+        )
+    }
+    new = [s for s in wanted if (s.ticket_id, s.clock, s.level, s.due_at) not in seen]
+    if not new:
+        return 0
+    ids = {s.ticket_id for s in new}
+    by_id = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))}
+    unit_ids = {t.lead_unit_id for t in by_id.values() if t.lead_unit_id}
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
+    # Should another run write the same step meanwhile (the lease makes that rare), the
+    # unique constraint fails this whole transaction; the next tick sees the step and skips it.
+    for step in new:
+        ticket = by_id[step.ticket_id]
+        _write_step(session, now, ticket, units.get(ticket.lead_unit_id), step, calendar, city)
+    return len(new)
+
+
+def _write_step(
+    session: Session,
+    now: datetime,
+    ticket: Ticket,
+    unit: Unit | None,
+    step: Step,
+    calendar: WorkCalendar,
+    city: str,
+) -> None:
+    from service.notifications import service as notifications
+    from service.notifications.models import OutboxKind
+
+    session.add(
+        SupervisionStep(
+            ticket_id=step.ticket_id,
+            clock=step.clock,
+            level=step.level,
+            due_at=step.due_at,
+            at=now,
+            unit_id=unit.id if unit else None,
+        )
+    )
+    session.flush()
+    action = "sign_for_overdue" if step.clock is ClockName.SIGN_FOR else ACTIONS[step.level]
+    notified = bool(unit and unit.phone)
+    tickets.record(
+        session,
+        ticket,
+        action,
+        actor=tickets.Actor.system("deadline engine"),
+        visibility=Visibility.INTERNAL,
+        reason="" if notified else "the unit has no duty phone on file; nobody was notified",
+        data={"clock": step.clock.value, "level": step.level.value, "due": step.due_at.isoformat()},
+    )
+    if unit is not None and unit.phone:
+        template = SIGN_FOR_SMS if step.clock is ClockName.SIGN_FOR else _SMS[step.level]
+        due_local = step.due_at.astimezone(calendar.tz).strftime("%m-%d %H:%M")
+        notifications.enqueue(
+            session,
+            kind=OutboxKind.SMS,
+            recipient=unit.phone,
+            subject=f"{action} {ticket.number}",
+            body=template.format(city=city, number=ticket.number, due=due_local),
+            payload={
+                "ticket": ticket.number,
+                "clock": step.clock.value,
+                "level": step.level.value,
+                "due": step.due_at.isoformat(),
+                "unit": unit.code,
+            },
+        )
+    session.flush()
+
+
+def supervision_ladder(session: Session, now: datetime) -> None:
+    """Scheduled job: reminders, supervision notices, public criticism, overdue sign-fors."""
+    from service.config import load_settings
+
+    settings = load_settings()
+    supervise(
+        session,
+        now,
+        criticism_after=settings.criticism_after_working_days,
+        city=settings.city_name_zh,
+    )
