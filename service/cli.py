@@ -192,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Domains add their own commands here (routing, calendar, calls)."""
-    return []
+    from service.routing import cli as routing_cli
+
+    return [routing_cli.register]
 
 
 def _safe_url(settings: Settings) -> str:

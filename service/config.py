@@ -43,6 +43,20 @@ class Settings(BaseSettings):
     rate_limit_per_ip_per_hour: int = Field(default=20, ge=1)
     rate_limit_per_phone_per_day: int = Field(default=10, ge=1)
 
+    # Routing: a model suggestion at or above this score dispatches without a dispatcher.
+    routing_auto_confidence: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Webhooks to units' systems: per-request timeout, back-off cap, disable after N failures.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_backoff_cap_minutes: int = Field(default=360, ge=1)
+    webhook_disable_after: int = Field(default=10, ge=1)
+    # E-mail: off (console sink) unless a host is set.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = "12345@example.invalid"
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:
         if self.env is Env.PROD and (

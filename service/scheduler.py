@@ -35,6 +35,17 @@ class ScheduledJob:
 JOBS: list[ScheduledJob] = []
 
 
+def _register_routing_jobs() -> None:
+    from service.notifications.jobs import deliver_webhooks
+    from service.routing.jobs import retrain
+
+    JOBS.append(ScheduledJob("routing.retrain", retrain, every_seconds=24 * 3600))
+    JOBS.append(ScheduledJob("notifications.deliver_webhooks", deliver_webhooks, every_seconds=30))
+
+
+_register_routing_jobs()
+
+
 def run_once(engine: Engine, job: ScheduledJob) -> None:
     """One run of a job in its own transaction; a failure is logged and retried next tick."""
     try:

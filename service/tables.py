@@ -2,8 +2,18 @@
 
 from service.auth import models as auth_models
 from service.catalogue import models as catalogue_models
+from service.notifications import webhook_models
 from service.places import models as places_models
+from service.routing import models as routing_models
 from service.sla import models as sla_models
 from service.tickets import models as tickets_models
 
-__all__ = ["auth_models", "catalogue_models", "places_models", "sla_models", "tickets_models"]
+__all__ = [
+    "auth_models",
+    "catalogue_models",
+    "places_models",
+    "routing_models",
+    "sla_models",
+    "tickets_models",
+    "webhook_models",
+]

@@ -61,6 +61,10 @@ def seed_demo(session: Session) -> LoadSummary | None:
             )
         )
     session.flush()
+    from service.routing.seed import seed_bootstrap_model, seed_rule_set
+
+    seed_rule_set(session)
+    seed_bootstrap_model(session)
     return summary
 
 
