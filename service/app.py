@@ -73,6 +73,11 @@ def create_app(settings: Settings) -> FastAPI:
     from service.places import api as places_api
 
     app.include_router(places_api.router)
+    from service.notifications import pages as notification_pages
+    from service.routing import pages as routing_pages
+
+    app.include_router(routing_pages.router)
+    app.include_router(notification_pages.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -18,10 +18,12 @@ from service import clock
 from service.catalogue import service as catalogue
 from service.catalogue.models import Category
 from service.places.models import Unit
-from service.routing.classifier import RoutingModel
 from service.routing.models import StoredModel
 from service.tickets.models import Ticket
 from service.tickets.states import CloseReason, Status
+
+if TYPE_CHECKING:
+    from service.routing.classifier import RoutingModel
 
 MIN_SAMPLES = 20  # fewer closed tickets than this teaches nothing worth trusting
 _cache: dict[int, RoutingModel] = {}
@@ -112,6 +114,8 @@ def train(session: Session, *, bootstrap_if_empty: bool = True) -> StoredModel:
         source = "bootstrap"
     if len(set(labels)) < 2:
         raise NotEnoughData("fewer than two units to tell apart; load the catalogue first")
+    from service.routing.classifier import RoutingModel  # scikit-learn loads only when needed
+
     model = RoutingModel()
     model.train(texts, labels)
     metrics = {"n_classes": len(set(labels))}
@@ -124,6 +128,8 @@ def latest(session: Session) -> StoredModel | None:
 
 def load(row: StoredModel) -> RoutingModel:
     """The classifier of a stored row, unpickled once per version per process."""
+    from service.routing.classifier import RoutingModel
+
     cached = _cache.get(row.version)
     if cached is None:
         cached = RoutingModel.loads(row.blob)

@@ -551,3 +551,44 @@ def unit_stats(session: Session) -> list[UnitStats]:
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """A decision with its units, rule and author resolved, as the ticket page shows it."""
+
+    decision: RoutingDecision
+    lead: Unit | None
+    assisting: list[Unit]
+    rule_name: str
+    decided_by: str
+
+
+def decision_views(session: Session, ticket_id: int) -> list[DecisionView]:
+    """A ticket's routing decisions, oldest first, in four queries whatever their number."""
+    from service.routing.models import RoutingRule
+
+    decisions = decisions_of(session, ticket_id)
+    unit_ids = {d.lead_unit_id for d in decisions if d.lead_unit_id} | {
+        u for d in decisions for u in d.assisting_unit_ids
+    }
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
+    rule_ids = {d.rule_id for d in decisions if d.rule_id}
+    rule_names = {
+        r.id: r.name for r in session.exec(select(RoutingRule).where(col(RoutingRule.id).in_(rule_ids)))
+    }
+    user_ids = {d.decided_by_id for d in decisions if d.decided_by_id}
+    users = {
+        u.id: u.display_name or u.username
+        for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
+    }
+    return [
+        DecisionView(
+            decision=d,
+            lead=units.get(d.lead_unit_id) if d.lead_unit_id else None,
+            assisting=[units[u] for u in d.assisting_unit_ids if u in units],
+            rule_name=rule_names.get(d.rule_id, "") if d.rule_id else "",
+            decided_by=users.get(d.decided_by_id, "") if d.decided_by_id else "",
+        )
+        for d in decisions
+    ]
