@@ -18,7 +18,7 @@ from service import i18n
 from service.catalogue import api as catalogue_api
 from service.config import Settings
 from service.db import make_engine
-from service.deps import SettingsDep, TemplatesDep
+from service.deps import SettingsDep
 from service.web import csrf, errors
 from service.web.locale import LANG_COOKIE, LocaleMiddleware
 from service.web.templating import make_templates
@@ -73,6 +73,12 @@ def create_app(settings: Settings) -> FastAPI:
     from service.places import api as places_api
 
     app.include_router(places_api.router)
+    from service.intake import api as intake_api
+    from service.intake import portal, track_pages
+
+    app.include_router(portal.router)
+    app.include_router(track_pages.router)
+    app.include_router(intake_api.router)
     from service.notifications import pages as notification_pages
     from service.routing import pages as routing_pages
 
@@ -100,9 +106,5 @@ def create_app(settings: Settings) -> FastAPI:
             LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax", secure=settings.is_prod
         )
         return response
-
-    @app.get("/", name="home", include_in_schema=False)
-    def home(request: Request, templates: TemplatesDep) -> Response:
-        return templates.TemplateResponse(request, "public/home.html", {})
 
     return app

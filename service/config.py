@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     reopen_window_days: int = Field(default=30, ge=0)
     rate_limit_per_ip_per_hour: int = Field(default=20, ge=1)
     rate_limit_per_phone_per_day: int = Field(default=10, ge=1)
+    # Wrong number/access-code pairs per client address per hour, against guessing codes.
+    rate_limit_lookups_per_ip_per_hour: int = Field(default=30, ge=1)
+    # How long a track-page link (and the attachment links on it) stays valid.
+    track_link_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # "Someone reported this already": open tickets this recent in the same street and category.
+    similar_report_days: int = Field(default=30, ge=1)
 
     # Routing: a model suggestion at or above this score dispatches without a dispatcher.
     routing_auto_confidence: float = Field(default=0.9, ge=0.0, le=1.0)

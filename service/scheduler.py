@@ -19,6 +19,9 @@ from sqlmodel import Session
 from service import clock
 from service.config import Settings
 from service.db import make_engine, session_scope
+from service.intake.ratelimit import prune_rate_limit_hits
+from service.notifications.jobs import deliver_outbox_to_log, deliver_webhooks
+from service.routing.jobs import retrain as retrain_routing_model
 
 log = logging.getLogger(__name__)
 Job = Callable[[Session, datetime], None]
@@ -32,18 +35,13 @@ class ScheduledJob:
 
 
 # Domains append their jobs here as they arrive (sweeps, ladder, callbacks, outbox, reports).
-JOBS: list[ScheduledJob] = []
-
-
-def _register_routing_jobs() -> None:
-    from service.notifications.jobs import deliver_webhooks
-    from service.routing.jobs import retrain
-
-    JOBS.append(ScheduledJob("routing.retrain", retrain, every_seconds=24 * 3600))
-    JOBS.append(ScheduledJob("notifications.deliver_webhooks", deliver_webhooks, every_seconds=30))
-
-
-_register_routing_jobs()
+JOBS: list[ScheduledJob] = [
+    # Development delivery until the real e-mail/SMS senders arrive: logs and marks sent.
+    ScheduledJob("deliver_outbox_to_log", deliver_outbox_to_log, every_seconds=30),
+    ScheduledJob("prune_rate_limit_hits", prune_rate_limit_hits, every_seconds=3600),
+    ScheduledJob("deliver_webhooks", deliver_webhooks, every_seconds=30),
+    ScheduledJob("retrain_routing_model", retrain_routing_model, every_seconds=24 * 3600),
+]
 
 
 def run_once(engine: Engine, job: ScheduledJob) -> None:

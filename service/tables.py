@@ -2,6 +2,8 @@
 
 from service.auth import models as auth_models
 from service.catalogue import models as catalogue_models
+from service.intake import models as intake_models
+from service.notifications import models as notifications_models
 from service.notifications import webhook_models
 from service.places import models as places_models
 from service.routing import models as routing_models
@@ -11,6 +13,8 @@ from service.tickets import models as tickets_models
 __all__ = [
     "auth_models",
     "catalogue_models",
+    "intake_models",
+    "notifications_models",
     "places_models",
     "routing_models",
     "sla_models",

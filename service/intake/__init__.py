@@ -1,0 +1,1 @@
+"""Intake: tickets arrive from the citizen portal, the hotline console and the JSON API."""
