@@ -139,9 +139,13 @@ def create_complaint(
         settings, client=request.client.host if request.client else "", phone=data.contact.phone
     )
     now = clock.now()
-    if (hit := ratelimit.exceeded(session, limits, secret_key=settings.secret_key, now=now)) is not None:
+    if (
+        hit := ratelimit.exceeded(session, limits, secret_key=settings.secret_key, now=now)
+    ) is not None:
         response = error_response(
-            request, 429, f"Too many complaints from this {'phone number' if hit.scope == 'phone' else 'address'}; try again later."
+            request,
+            429,
+            f"Too many complaints from this {'phone number' if hit.scope == 'phone' else 'address'}; try again later.",
         )
         response.headers["Retry-After"] = str(int(hit.window.total_seconds()))
         return response
@@ -157,7 +161,10 @@ def create_complaint(
         "lead_unit": _unit(filed.lead_unit),
         "due": _due(ticket),
         "created_at": _iso(ticket.created_at),
-        "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in filed.attachments],
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in filed.attachments
+        ],
     }
     if key:
         intake.remember_idempotency_key(session, key, digest, ticket, answer)
@@ -227,7 +234,11 @@ def get_complaint(
             "description": ticket.description,
             "request": ticket.request_text,
             "category": (
-                {"code": view.category.code, "name_zh": view.category.name_zh, "name_en": view.category.name_en}
+                {
+                    "code": view.category.code,
+                    "name_zh": view.category.name_zh,
+                    "name_en": view.category.name_en,
+                }
                 if view.category
                 else None
             ),
@@ -257,7 +268,9 @@ def get_complaint(
                     "filename": a.filename,
                     "content_type": a.content_type,
                     "size": a.size,
-                    "url": str(request.url_for(files_url, number=ticket.number, attachment_id=a.id)),
+                    "url": str(
+                        request.url_for(files_url, number=ticket.number, attachment_id=a.id)
+                    ),
                 }
                 for a in view.attachments
             ],

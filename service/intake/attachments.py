@@ -148,10 +148,10 @@ def read_uploads(
 ) -> list[CleanFile]:
     """Check each (name, stream) upload; reads at most max_bytes + 1 bytes of each."""
     if len(uploads) > max_files:
-        raise UploadRejected(
-            413, _("Please attach at most %(n)s files.") % {"n": max_files}
-        )
-    return [inspect(name, stream.read(max_bytes + 1), max_bytes=max_bytes) for name, stream in uploads]
+        raise UploadRejected(413, _("Please attach at most %(n)s files.") % {"n": max_files})
+    return [
+        inspect(name, stream.read(max_bytes + 1), max_bytes=max_bytes) for name, stream in uploads
+    ]
 
 
 def _megabytes(size: int) -> str:

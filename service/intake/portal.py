@@ -26,7 +26,14 @@ from service.intake import attachments as files_
 from service.intake import ratelimit, tracking
 from service.intake import service as intake
 from service.intake.forms import CappedBodyRoute, Submitted, read_submitted
-from service.intake.schemas import MAX_LENGTH, OFFERED_TYPES, ComplaintData, clean_text, parse_complaint, parse_contact
+from service.intake.schemas import (
+    MAX_LENGTH,
+    OFFERED_TYPES,
+    ComplaintData,
+    clean_text,
+    parse_complaint,
+    parse_contact,
+)
 from service.places import service as places
 from service.places.models import AreaLevel
 from service.sla.policies import parse_duration
@@ -292,7 +299,9 @@ def _renderer(
     return render
 
 
-def _check_similar(render: Any, session: Session, settings: Settings, values: dict[str, str]) -> Response:
+def _check_similar(
+    render: Any, session: Session, settings: Settings, values: dict[str, str]
+) -> Response:
     errors: dict[str, str] = {}
     category = catalogue.category_by_code(session, values.get("category", ""))
     street = places.area_by_code(session, values.get("street", ""))
@@ -314,9 +323,13 @@ def _limited(session: Session, settings: Settings, request: Request, phone: str)
     hit = ratelimit.exceeded(session, limits, secret_key=settings.secret_key, now=now)
     if hit is not None:
         return (
-            _("You have sent many requests from this phone number today. Please try again tomorrow or call %(hotline)s.")
+            _(
+                "You have sent many requests from this phone number today. Please try again tomorrow or call %(hotline)s."
+            )
             if hit.scope == "phone"
-            else _("Many requests came from your network in the last hour. Please try again later or call %(hotline)s.")
+            else _(
+                "Many requests came from your network in the last hour. Please try again later or call %(hotline)s."
+            )
         ) % {"hotline": settings.hotline_number}
     ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
     return ""
@@ -334,7 +347,9 @@ def _join(
     errors: dict[str, str] = {}
     contact = parse_contact(values, errors, required=True)
     if errors:
-        banner = _("To join a report, please give your name and phone number below, so you receive the reply.")
+        banner = _(
+            "To join a report, please give your name and phone number below, so you receive the reply."
+        )
         return render(errors=errors, banner=banner, status_code=422)
     if values.get(HONEYPOT):
         return render(banner=_("The form could not be sent. Please try again."), status_code=400)
@@ -397,7 +412,11 @@ def _file(
     )
     if key:
         intake.remember_idempotency_key(
-            session, key, intake.fingerprint(data, uploads), filed.ticket, {"number": filed.ticket.number}
+            session,
+            key,
+            intake.fingerprint(data, uploads),
+            filed.ticket,
+            {"number": filed.ticket.number},
         )
     session.commit()
     # Rendered straight from the POST (no redirect) so the access code is shown exactly once;

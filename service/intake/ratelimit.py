@@ -38,7 +38,9 @@ def key_for(secret_key: str, scope: str, subject: str) -> str:
     return f"{scope}:{digest.hexdigest()[:48]}"
 
 
-def exceeded(session: Session, limits: list[Limit], *, secret_key: str, now: datetime) -> Limit | None:
+def exceeded(
+    session: Session, limits: list[Limit], *, secret_key: str, now: datetime
+) -> Limit | None:
     """The first limit already used up, counted in SQL; None when every limit has room."""
     for limit in limits:
         if not limit.subject:
@@ -74,7 +76,9 @@ def submission_limits(settings: Settings, *, client: str, phone: str) -> list[Li
 
 def lookup_limits(settings: Settings, *, client: str) -> list[Limit]:
     """Wrong number/code pairs per address per hour (guessing access codes)."""
-    return [Limit("lookup", client, settings.rate_limit_lookups_per_ip_per_hour, timedelta(hours=1))]
+    return [
+        Limit("lookup", client, settings.rate_limit_lookups_per_ip_per_hour, timedelta(hours=1))
+    ]
 
 
 def prune_rate_limit_hits(session: Session, now: datetime) -> None:

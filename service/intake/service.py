@@ -134,7 +134,9 @@ def file_complaint(
         session, draft, actor=tickets.Actor.citizen(), prefix=settings.city_code, tz=settings.tz
     )
     created = session.exec(
-        select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "create")
+        select(TicketEvent.id).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == "create"
+        )
     ).one()
     stored = files_.attach(
         session, settings.data_dir, ticket, uploads, event_id=created, uploaded_by=ActorKind.CITIZEN
@@ -344,7 +346,9 @@ def typical_handling_times(session: Session) -> dict[TicketType, str]:
     ]
     found: dict[TicketType, str] = {}
     for ticket_type in TicketType:
-        row = choose(rows, ticket_type=ticket_type.value, urgency="normal", category_code="", unit_class="")
+        row = choose(
+            rows, ticket_type=ticket_type.value, urgency="normal", category_code="", unit_class=""
+        )
         if row is None:
             continue
         try:

@@ -221,8 +221,15 @@ def track_add_information(
         status = 409
     if errors:
         return _render_ticket(
-            request, templates, session, settings, ticket, token,
-            errors=errors, values=values, status_code=status,
+            request,
+            templates,
+            session,
+            settings,
+            ticket,
+            token,
+            errors=errors,
+            values=values,
+            status_code=status,
         )
     tracking.add_information(session, settings, ticket, text, uploads)
     session.commit()
@@ -269,8 +276,15 @@ def track_reopen(
         errors["reason"] = _("Re-handling can no longer be requested for this request.")
     if errors:
         return _render_ticket(
-            request, templates, session, settings, ticket, token,
-            errors=errors, values={"reason": reason}, status_code=422,
+            request,
+            templates,
+            session,
+            settings,
+            ticket,
+            token,
+            errors=errors,
+            values={"reason": reason},
+            status_code=422,
         )
     tracking.request_rehandling(session, ticket, reason)
     session.commit()

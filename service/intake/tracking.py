@@ -131,7 +131,9 @@ def view_token(secret_key: str, ticket: Ticket) -> str:
     return _serializer(secret_key).dumps({"id": ticket.id, "n": ticket.number})
 
 
-def ticket_for_token(session: Session, settings: Settings, number: str, token: str) -> Ticket | None:
+def ticket_for_token(
+    session: Session, settings: Settings, number: str, token: str
+) -> Ticket | None:
     """The ticket a still-valid token was issued for, if it is the one named in the URL."""
     try:
         payload: Any = _serializer(settings.secret_key).loads(

@@ -125,7 +125,9 @@ def deliver_due(
     settings = settings or load_settings()
     rows = session.exec(
         select(Outbox, WebhookEndpoint)
-        .join(WebhookEndpoint, col(WebhookEndpoint.id) == Outbox.payload["endpoint_id"].as_integer())
+        .join(
+            WebhookEndpoint, col(WebhookEndpoint.id) == Outbox.payload["endpoint_id"].as_integer()
+        )
         .where(
             Outbox.kind == OutboxKind.WEBHOOK,
             col(Outbox.sent_at).is_(None),

@@ -11,7 +11,7 @@ from service.config import Settings
 log = logging.getLogger(__name__)
 
 
-class EmailNotConfigured(RuntimeError):
+class EmailNotConfiguredError(RuntimeError):
     """Production without an SMTP host: the message stays in the outbox."""
 
 
@@ -29,7 +29,7 @@ def send(settings: Settings, *, to: str, subject: str, body: str) -> None:
     message = build(settings, to=to, subject=subject, body=body)
     if not settings.smtp_host:
         if settings.is_prod:
-            raise EmailNotConfigured("CIVIC_SMTP_HOST is not set")
+            raise EmailNotConfiguredError("CIVIC_SMTP_HOST is not set")
         log.info("e-mail (console sink, no SMTP host):\n%s", message.as_string())
         return
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:

@@ -22,23 +22,44 @@ Admin = Annotated[User, Depends(require_role(Role.ADMIN))]
 PER_PAGE = 50
 
 
-def _page(request: Request, templates: Any, settings: Any, name: str, status: int = 200, **context: Any) -> Response:
+def _page(
+    request: Request, templates: Any, settings: Any, name: str, status: int = 200, **context: Any
+) -> Response:
     context["csrf_token"] = csrf.issue_token(request, settings.secret_key)
     return templates.TemplateResponse(request, name, context, status_code=status)  # type: ignore[no-any-return]
 
 
-def _list(request: Request, session: SessionDep, templates: Any, settings: Any, status: int = 200, **extra: Any) -> Response:
+def _list(
+    request: Request,
+    session: SessionDep,
+    templates: Any,
+    settings: Any,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
     units = list(session.exec(select(Unit).where(Unit.active).order_by(col(Unit.code))))
     context: dict[str, Any] = {"values": {}, "errors": {}, "created": None}
     context.update(extra)
     return _page(
-        request, templates, settings, "staff/notifications/webhooks.html", status=status,
-        endpoints=webhooks.endpoints(session), units=units, **context,
+        request,
+        templates,
+        settings,
+        "staff/notifications/webhooks.html",
+        status=status,
+        endpoints=webhooks.endpoints(session),
+        units=units,
+        **context,
     )
 
 
 @router.get("", name="webhook_endpoints")
-def endpoints(request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Admin) -> Response:
+def endpoints(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Admin,
+) -> Response:
     return _list(request, session, templates, settings)
 
 
@@ -63,7 +84,9 @@ def add_endpoint(
     except webhooks.EndpointError as exc:
         errors["url"] = str(exc)
     if errors or target is None:
-        return _list(request, session, templates, settings, status=422, values=values, errors=errors)
+        return _list(
+            request, session, templates, settings, status=422, values=values, errors=errors
+        )
     created = webhooks.add_endpoint(session, unit=target, url=url, allow_http=not settings.is_prod)
     session.commit()
     return _list(request, session, templates, settings, created=created)
@@ -81,16 +104,27 @@ def enable(endpoint_id: int, session: SessionDep, user: Admin) -> Response:
 
 @router.get("/{endpoint_id}", name="webhook_log")
 def log(
-    endpoint_id: int, request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Admin, page: int = 1
+    endpoint_id: int,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Admin,
+    page: int = 1,
 ) -> Response:
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
         raise HTTPException(status_code=404, detail="No such endpoint.")
     page = max(1, page)
     return _page(
-        request, templates, settings, "staff/notifications/webhook_log.html",
-        endpoint=endpoint, rows=webhooks.deliveries(session, endpoint_id, page=page, per_page=PER_PAGE),
-        page=page, per_page=PER_PAGE,
+        request,
+        templates,
+        settings,
+        "staff/notifications/webhook_log.html",
+        endpoint=endpoint,
+        rows=webhooks.deliveries(session, endpoint_id, page=page, per_page=PER_PAGE),
+        page=page,
+        per_page=PER_PAGE,
     )
 
 

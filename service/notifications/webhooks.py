@@ -1,4 +1,4 @@
-"""Webhook messages for units' own systems: queued in the outbox with the change that caused them."""
+"""Webhook messages for units' systems, queued in the outbox with the change that caused them."""
 
 from __future__ import annotations
 

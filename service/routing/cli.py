@@ -28,7 +28,7 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
                 f"routing model v{row.version}: {row.n_samples} examples, "
                 f"{len(row.classes)} units, source {row.source}"
             )
-    except learning.NotEnoughData as exc:
+    except learning.NotEnoughDataError as exc:
         raise UserError(str(exc)) from exc
     finally:
         engine.dispose()

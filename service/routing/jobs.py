@@ -28,7 +28,9 @@ def retrain(session: Session, now: datetime) -> None:
             return
     try:
         row = learning.train(session)
-    except learning.NotEnoughData as exc:
+    except learning.NotEnoughDataError as exc:
         log.info("routing model not trained: %s", exc)
         return
-    log.info("routing model v%d trained on %d examples (%s)", row.version, row.n_samples, row.source)
+    log.info(
+        "routing model v%d trained on %d examples (%s)", row.version, row.n_samples, row.source
+    )

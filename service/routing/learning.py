@@ -35,7 +35,7 @@ class Suggestion:
     score: float
 
 
-class NotEnoughData(ValueError):
+class NotEnoughDataError(ValueError):
     """Too few labelled examples to train on."""
 
 
@@ -53,7 +53,8 @@ def closed_examples(session: Session, *, limit: int | None = None) -> tuple[list
     )
     if limit:
         query = query.limit(limit)
-    texts, labels = [], []
+    texts: list[str] = []
+    labels: list[str] = []
     for title, description, request_text, unit_code in session.exec(query):
         texts.append(ticket_text(title, description, request_text))
         labels.append(unit_code)
@@ -68,9 +69,12 @@ def bootstrap_examples(session: Session) -> tuple[list[str], list[str]]:
     rows = list(session.exec(select(Category).where(Category.tree_version == version)))
     by_id = {c.id: c for c in rows}
     units = {u.id: u.code for u in session.exec(select(Unit))}
-    texts, labels = [], []
+    texts: list[str] = []
+    labels: list[str] = []
     for category in rows:
-        path, unit_id, node = [], None, category
+        path: list[str] = []
+        unit_id: int | None = None
+        node: Category | None = category
         while node is not None:
             path.append(node.name_zh)
             unit_id = unit_id or node.default_unit_id
@@ -109,11 +113,11 @@ def train(session: Session, *, bootstrap_if_empty: bool = True) -> StoredModel:
     source = "closed_tickets"
     if len(texts) < MIN_SAMPLES or len(set(labels)) < 2:
         if not bootstrap_if_empty:
-            raise NotEnoughData(f"only {len(texts)} resolved closed tickets with a lead unit")
+            raise NotEnoughDataError(f"only {len(texts)} resolved closed tickets with a lead unit")
         texts, labels = bootstrap_examples(session)
         source = "bootstrap"
     if len(set(labels)) < 2:
-        raise NotEnoughData("fewer than two units to tell apart; load the catalogue first")
+        raise NotEnoughDataError("fewer than two units to tell apart; load the catalogue first")
     from service.routing.classifier import RoutingModel  # scikit-learn loads only when needed
 
     model = RoutingModel()

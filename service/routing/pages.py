@@ -1,4 +1,4 @@
-"""Staff pages: the dispatch catalogue (edit, reorder, try, replay, publish), triage, returns, stats."""
+"""Staff pages: dispatch catalogue (edit, reorder, try, replay, publish), triage, returns, stats."""
 
 from __future__ import annotations
 
@@ -74,7 +74,11 @@ def _ticket_or_404(session: Session, number: str) -> Ticket:
 
 @router.get("/rules", name="routing_rules")
 def rules_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Dispatcher
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Dispatcher,
 ) -> Response:
     current, draft = ruleset.published(session), ruleset.draft(session)
     return _page(
@@ -103,28 +107,51 @@ def _rule_form_fields(form: dict[str, str]) -> dict[str, str]:
 
 @router.get("/rules/new", name="routing_new_rule")
 def new_rule(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Admin
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Admin,
 ) -> Response:
     _draft_or_404(session)
     return _page(
-        request, templates, settings, "staff/routing/rule_form.html",
-        rule=None, values={}, errors={}, **_choices(session),
+        request,
+        templates,
+        settings,
+        "staff/routing/rule_form.html",
+        rule=None,
+        values={},
+        errors={},
+        **_choices(session),
     )
 
 
 @router.get("/rules/{rule_id}/edit", name="routing_edit_rule")
 def edit_rule(
-    rule_id: int, request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Admin
+    rule_id: int,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Admin,
 ) -> Response:
     rule = _rule_or_404(session, rule_id)
     values = {name: getattr(rule, name) for name in ruleset.RULE_FIELDS}
     return _page(
-        request, templates, settings, "staff/routing/rule_form.html",
-        rule=rule, values=values, errors={}, **_choices(session),
+        request,
+        templates,
+        settings,
+        "staff/routing/rule_form.html",
+        rule=rule,
+        values=values,
+        errors={},
+        **_choices(session),
     )
 
 
-async def _save(request: Request, session: Session, templates: Any, settings: Any, rule: RoutingRule | None) -> Response:
+async def _save(
+    request: Request, session: Session, templates: Any, settings: Any, rule: RoutingRule | None
+) -> Response:
     form = await request.form()
     values = _rule_form_fields({k: str(v) for k, v in form.items()})
     draft = _draft_or_404(session)
@@ -133,8 +160,15 @@ async def _save(request: Request, session: Session, templates: Any, settings: An
         errors["name"] = "Published rules are frozen; edit the draft's copy."
     if errors:
         return _page(
-            request, templates, settings, "staff/routing/rule_form.html", status=422,
-            rule=rule, values=values, errors=errors, **_choices(session),
+            request,
+            templates,
+            settings,
+            "staff/routing/rule_form.html",
+            status=422,
+            rule=rule,
+            values=values,
+            errors=errors,
+            **_choices(session),
         )
     ruleset.save_rule(session, draft, values, rule)
     session.commit()
@@ -143,20 +177,31 @@ async def _save(request: Request, session: Session, templates: Any, settings: An
 
 @router.post("/rules/new", dependencies=[CsrfDep])
 async def create_rule(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Admin
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Admin,
 ) -> Response:
     return await _save(request, session, templates, settings, None)
 
 
 @router.post("/rules/{rule_id}/edit", dependencies=[CsrfDep])
 async def update_rule(
-    rule_id: int, request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Admin
+    rule_id: int,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Admin,
 ) -> Response:
     return await _save(request, session, templates, settings, _rule_or_404(session, rule_id))
 
 
 @router.post("/rules/{rule_id}/move", name="routing_move_rule", dependencies=[CsrfDep])
-def move_rule(rule_id: int, session: SessionDep, user: Admin, direction: Annotated[str, Form()]) -> Response:
+def move_rule(
+    rule_id: int, session: SessionDep, user: Admin, direction: Annotated[str, Form()]
+) -> Response:
     try:
         ruleset.move_rule(session, _rule_or_404(session, rule_id), up=direction == "up")
     except ruleset.RuleSetError as exc:
@@ -207,7 +252,15 @@ def try_page(
     area = session.exec(select(Area).where(Area.code == street)).first() if street else None
     if street and area is None:
         errors["street"] = "Choose an area from the list."
-    cat = session.exec(select(Category).where(Category.code == category).order_by(col(Category.tree_version).desc())).first() if category else None
+    cat = (
+        session.exec(
+            select(Category)
+            .where(Category.code == category)
+            .order_by(col(Category.tree_version).desc())
+        ).first()
+        if category
+        else None
+    )
     if category and cat is None:
         errors["category"] = "No category has this code."
     submitted = bool(text or category or street)
@@ -232,10 +285,23 @@ def try_page(
         )
         model_version, suggestions = learning.suggest(session, text)
     return _page(
-        request, templates, settings, "staff/routing/try.html",
-        values={"text": text, "category": category, "street": street, "ticket_type": ticket_type, "which": which},
-        errors=errors, outcome=outcome, suggestions=suggestions, model_version=model_version,
-        has_draft=ruleset.draft(session) is not None, **_choices(session),
+        request,
+        templates,
+        settings,
+        "staff/routing/try.html",
+        values={
+            "text": text,
+            "category": category,
+            "street": street,
+            "ticket_type": ticket_type,
+            "which": which,
+        },
+        errors=errors,
+        outcome=outcome,
+        suggestions=suggestions,
+        model_version=model_version,
+        has_draft=ruleset.draft(session) is not None,
+        **_choices(session),
     )
 
 
@@ -260,8 +326,14 @@ def replay_page(
         else:
             result = ruleset.replay(session, draft, days=int(days))
     return _page(
-        request, templates, settings, "staff/routing/replay.html",
-        draft=draft, days=days, errors=errors, result=result,
+        request,
+        templates,
+        settings,
+        "staff/routing/replay.html",
+        draft=draft,
+        days=days,
+        errors=errors,
+        result=result,
         status=422 if errors else 200,
     )
 
@@ -271,15 +343,28 @@ def replay_page(
 
 @router.get("/triage", name="routing_triage")
 def triage(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Dispatcher, page: int = 1
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Dispatcher,
+    page: int = 1,
 ) -> Response:
     page = max(1, page)
     items, total = routing.triage_queue(session, page=page, per_page=PER_PAGE)
     returns, open_returns = routing.returns_to_review(session, page=1, per_page=PER_PAGE)
     return _page(
-        request, templates, settings, "staff/routing/triage.html",
-        items=items, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
-        returns=returns, open_returns=open_returns, reason_labels=routing.RETURN_REASON_LABELS,
+        request,
+        templates,
+        settings,
+        "staff/routing/triage.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        returns=returns,
+        open_returns=open_returns,
+        reason_labels=routing.RETURN_REASON_LABELS,
     )
 
 
@@ -299,23 +384,38 @@ def _dispatch_context(session: Session, ticket: Ticket) -> dict[str, Any]:
 
 @router.get("/tickets/{number}/dispatch", name="routing_dispatch")
 def dispatch_page(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Dispatcher
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Dispatcher,
 ) -> Response:
     ticket = _ticket_or_404(session, number)
     return _page(
-        request, templates, settings, "staff/routing/dispatch.html",
-        values={}, errors={}, **_dispatch_context(session, ticket),
+        request,
+        templates,
+        settings,
+        "staff/routing/dispatch.html",
+        values={},
+        errors={},
+        **_dispatch_context(session, ticket),
     )
 
 
 @router.post("/tickets/{number}/dispatch", dependencies=[CsrfDep])
 async def dispatch_submit(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Dispatcher
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Dispatcher,
 ) -> Response:
     """Dispatch by hand; an open return is approved first (then re-dispatched) or refused."""
     ticket = _ticket_or_404(session, number)
     form = await request.form()
-    values = {
+    values: dict[str, Any] = {
         "lead": str(form.get("lead", "")),
         "assisting": [str(v) for v in form.getlist("assisting")],
         "note": str(form.get("note", "")).strip(),
@@ -323,15 +423,18 @@ async def dispatch_submit(
         "version": str(form.get("version", "")),
     }
     errors: dict[str, str] = {}
-    expected = int(values["version"]) if values["version"].isdigit() else None
+    version, note = str(values["version"]), str(values["note"])
+    expected = int(version) if version.isdigit() else None
     units = {u.code: u for u in session.exec(select(Unit).where(Unit.active))}
     try:
         if values["decision"] == "refuse":
-            routing.refuse_return(session, ticket, user=user, note=values["note"], expected_version=expected)
+            routing.refuse_return(session, ticket, user=user, note=note, expected_version=expected)
         else:
-            lead = units.get(values["lead"])
+            lead = units.get(str(values["lead"]))
             if values["decision"] == "approve":
-                routing.approve_return(session, ticket, user=user, note=values["note"], expected_version=expected)
+                routing.approve_return(
+                    session, ticket, user=user, note=note, expected_version=expected
+                )
                 expected = None
             if lead is None and values["decision"] != "approve":
                 errors["lead"] = "Choose the lead unit."
@@ -341,19 +444,30 @@ async def dispatch_submit(
                 else:
                     assisting = [units[c] for c in values["assisting"] if c in units]
                     routing.dispatch(
-                        session, ticket, lead=lead, assisting=assisting,
-                        actor=tickets.Actor.staff(user), method=RoutingMethod.MANUAL, user=user,
-                        explanation=values["note"] or "dispatched by hand",
+                        session,
+                        ticket,
+                        lead=lead,
+                        assisting=assisting,
+                        actor=tickets.Actor.staff(user),
+                        method=RoutingMethod.MANUAL,
+                        user=user,
+                        explanation=note or "dispatched by hand",
                         expected_version=expected,
                     )
-    except routing.DispatchRefused as exc:
+    except routing.DispatchRefusedError as exc:
         errors["lead" if values["decision"] != "refuse" else "note"] = str(exc)
     if errors:
         session.rollback()
         session.refresh(ticket)
         return _page(
-            request, templates, settings, "staff/routing/dispatch.html", status=422,
-            values=values, errors=errors, **_dispatch_context(session, ticket),
+            request,
+            templates,
+            settings,
+            "staff/routing/dispatch.html",
+            status=422,
+            values=values,
+            errors=errors,
+            **_dispatch_context(session, ticket),
         )
     session.commit()
     return RedirectResponse(f"/staff/routing/tickets/{ticket.number}/dispatch", status_code=303)
@@ -361,14 +475,25 @@ async def dispatch_submit(
 
 @router.get("/tickets/{number}/return", name="routing_return")
 def return_page(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Handler
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Handler,
 ) -> Response:
     ticket = _ticket_or_404(session, number)
     if ticket.lead_unit_id != user.unit_id:
         raise HTTPException(status_code=404, detail="No such ticket.")
     return _page(
-        request, templates, settings, "staff/routing/return_form.html",
-        ticket=ticket, values={}, errors={}, reasons=routing.RETURN_REASON_LABELS,
+        request,
+        templates,
+        settings,
+        "staff/routing/return_form.html",
+        ticket=ticket,
+        values={},
+        errors={},
+        reasons=routing.RETURN_REASON_LABELS,
     )
 
 
@@ -395,27 +520,50 @@ def return_submit(
     else:
         try:
             routing.request_return(
-                session, ticket, user=user, reason=choice, text=text,
+                session,
+                ticket,
+                user=user,
+                reason=choice,
+                text=text,
                 expected_version=int(version) if version.isdigit() else None,
             )
-        except routing.DispatchRefused as exc:
+        except routing.DispatchRefusedError as exc:
             errors["text"] = str(exc)
     if errors:
         session.rollback()
         return _page(
-            request, templates, settings, "staff/routing/return_form.html", status=422,
-            ticket=ticket, values={"reason": reason, "text": text}, errors=errors,
+            request,
+            templates,
+            settings,
+            "staff/routing/return_form.html",
+            status=422,
+            ticket=ticket,
+            values={"reason": reason, "text": text},
+            errors=errors,
             reasons=routing.RETURN_REASON_LABELS,
         )
     session.commit()
     return _page(
-        request, templates, settings, "staff/routing/return_form.html",
-        ticket=ticket, values={}, errors={}, reasons=routing.RETURN_REASON_LABELS, sent=True,
+        request,
+        templates,
+        settings,
+        "staff/routing/return_form.html",
+        ticket=ticket,
+        values={},
+        errors={},
+        reasons=routing.RETURN_REASON_LABELS,
+        sent=True,
     )
 
 
 @router.get("/stats", name="routing_stats")
 def stats(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep, user: Dispatcher
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Dispatcher,
 ) -> Response:
-    return _page(request, templates, settings, "staff/routing/stats.html", rows=routing.unit_stats(session))
+    return _page(
+        request, templates, settings, "staff/routing/stats.html", rows=routing.unit_stats(session)
+    )

@@ -84,7 +84,9 @@ def check(rule: Rule, facts: Facts, street_offices: Mapping[str, str]) -> Verdic
             reasons.append(f"category {facts.category} is under {rule.category_prefix}")
         else:
             ok = False
-            reasons.append(f"category {facts.category or '(none)'} is not under {rule.category_prefix}")
+            reasons.append(
+                f"category {facts.category or '(none)'} is not under {rule.category_prefix}"
+            )
     if rule.district:
         if facts.district == rule.district:
             reasons.append(f"district is {rule.district}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
@@ -94,7 +95,7 @@ def street_offices(session: Session) -> dict[str, str]:
 def category_defaults(session: Session) -> dict[int, str]:
     """Category id → the unit code of its default unit, inherited from the nearest ancestor."""
     units = {u.id: u.code for u in session.exec(select(Unit))}
-    rows = {c.id: (c.parent_id, c.default_unit_id) for c in session.exec(select(Category))}
+    rows = {c.id: (c.parent_id, c.default_unit_id) for c in session.exec(select(Category)) if c.id}
     result: dict[int, str] = {}
     for category_id in rows:
         node: int | None = category_id
@@ -134,11 +135,14 @@ def check_fields(session: Session, fields: Mapping[str, str]) -> dict[str, str]:
     if not fields.get("name", "").strip():
         errors["name"] = "Give the rule a name."
     prefix = fields.get("category_prefix", "").strip()
-    if prefix and not session.exec(
-        select(Category.id).where(
-            (col(Category.code) == prefix) | col(Category.code).startswith(prefix + ".")
-        )
-    ).first():
+    if (
+        prefix
+        and not session.exec(
+            select(Category.id).where(
+                (col(Category.code) == prefix) | col(Category.code).startswith(prefix + ".")
+            )
+        ).first()
+    ):
         errors["category_prefix"] = "No category has this code or starts with it."
     areas = {a.code: a.level.value for a in session.exec(select(Area))}
     district = fields.get("district_code", "").strip()
@@ -156,7 +160,9 @@ def check_fields(session: Session, fields: Mapping[str, str]) -> dict[str, str]:
         errors["lead_unit_code"] = "Choose the lead unit."
     elif lead not in (rules.STREET_OFFICE, rules.CATEGORY_DEFAULT) and lead not in units:
         errors["lead_unit_code"] = "No active unit has this code."
-    unknown = [c for c in rules.split_list(fields.get("assisting_unit_codes", "")) if c not in units]
+    unknown = [
+        c for c in rules.split_list(fields.get("assisting_unit_codes", "")) if c not in units
+    ]
     if unknown:
         errors["assisting_unit_codes"] = "Unknown unit codes: " + ", ".join(unknown)
     urgency = fields.get("urgency", "").strip()
@@ -192,7 +198,14 @@ def save_rule(
             select(func.max(RoutingRule.position)).where(RoutingRule.rule_set_id == rule_set.id)
         ).one()
         assert rule_set.id is not None
-        rule = RoutingRule(rule_set_id=rule_set.id, position=(last or 0) + 1, **values)
+        rule = RoutingRule(
+            rule_set_id=rule_set.id,
+            position=(last or 0) + 1,
+            name=values["name"],
+            lead_unit_code=values["lead_unit_code"],
+        )
+        for name, value in values.items():
+            setattr(rule, name, value)
         session.add(rule)
     else:
         _editable(session, rule)
@@ -259,7 +272,12 @@ class ReplayResult:
 
 
 def replay(
-    session: Session, rule_set: RuleSet, *, days: int, now: datetime | None = None, examples: int = 20
+    session: Session,
+    rule_set: RuleSet,
+    *,
+    days: int,
+    now: datetime | None = None,
+    examples: int = 20,
 ) -> ReplayResult:
     """Run a rule set over the tickets of the last N days: how many would go to another unit.
 
@@ -271,8 +289,8 @@ def replay(
     offices = street_offices(session)
     defaults = category_defaults(session)
     district, street = aliased(Area), aliased(Area)
-    query = (
-        select(
+    query: Any = (
+        select(  # type: ignore[call-overload]
             Ticket.number,
             Ticket.title,
             Ticket.description,

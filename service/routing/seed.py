@@ -27,7 +27,7 @@ DEMO_RULES: tuple[tuple[str, str, str, str, str, str, str], ...] = (
 
 
 def seed_rule_set(session: Session) -> RuleSet | None:
-    """Publish the demo rules when no rule set exists yet; rules naming unknown units are skipped."""
+    """Publish the demo rules once; a rule naming an unknown unit is skipped."""
     if session.exec(select(RuleSet.id)).first() is not None:
         return None
     units = set(session.exec(select(Unit.code)))
@@ -59,5 +59,5 @@ def seed_bootstrap_model(session: Session) -> None:
     if learning.latest(session) is None:
         try:
             learning.train(session)
-        except learning.NotEnoughData as exc:
+        except learning.NotEnoughDataError as exc:
             log.info("no bootstrap routing model: %s", exc)

@@ -41,7 +41,7 @@ RETURN_REASON_LABELS: dict[ReturnReason, str] = {
 }
 
 
-class DispatchRefused(ValueError):
+class DispatchRefusedError(ValueError):
     """A dispatch or return the rules forbid; the message says which rule."""
 
 
@@ -82,7 +82,11 @@ def push_down_refusal(session: Session, ticket: Ticket, unit: Unit) -> str | Non
     if unit.unit_class is not UnitClass.STREET_OFFICE or not ticket.category_id:
         return None
     category = session.get(Category, ticket.category_id)
-    default = session.get(Unit, category.default_unit_id) if category and category.default_unit_id else None
+    default = (
+        session.get(Unit, category.default_unit_id)
+        if category and category.default_unit_id
+        else None
+    )
     if default is None or default.unit_class is not UnitClass.MUNICIPAL_DEPARTMENT:
         return None
     current = ruleset.published(session)
@@ -139,18 +143,21 @@ def dispatch(
 ) -> RoutingDecision:
     """Send a pending ticket to its lead (and assisting) units, start its clocks, record why."""
     if not lead.active or any(not u.active for u in assisting):
-        raise DispatchRefused("an inactive unit cannot receive tickets")
+        raise DispatchRefusedError("an inactive unit cannot receive tickets")
     if method is RoutingMethod.MANUAL:
         refusal = push_down_refusal(session, ticket, lead)
         if refusal:
-            raise DispatchRefused(refusal)
+            raise DispatchRefusedError(refusal)
     assisting = [u for u in assisting if u.id != lead.id]
     waited = _waited_seconds(session, ticket)
     redispatch = (
         session.exec(
             select(func.count())
             .select_from(RoutingDecision)
-            .where(RoutingDecision.ticket_id == ticket.id, col(RoutingDecision.lead_unit_id).is_not(None))
+            .where(
+                RoutingDecision.ticket_id == ticket.id,
+                col(RoutingDecision.lead_unit_id).is_not(None),
+            )
         ).one()
         > 0
     )
@@ -188,7 +195,10 @@ def dispatch(
             "clocks",
             actor=tickets.Actor.system("dispatch catalogue"),
             reason=f"handling deadline {handling_override} set by the dispatch rule",
-            data={"due": {"handling_due": due.at.isoformat()}, "trace": {"handling_due": due.trace}},
+            data={
+                "due": {"handling_due": due.at.isoformat()},
+                "trace": {"handling_due": due.trace},
+            },
         )
     assert ticket.id is not None
     decision = RoutingDecision(
@@ -226,7 +236,9 @@ def route_new_ticket(
         tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=system)
     current = ruleset.published(session)
     facts = facts_of(session, ticket)
-    outcome = rules.evaluate(ruleset.pure_rules(session, current), facts, ruleset.street_offices(session))
+    outcome = rules.evaluate(
+        ruleset.pure_rules(session, current), facts, ruleset.street_offices(session)
+    )
     fired = outcome.fired
     model_version, suggestions = learning.suggest(session, facts.text)
     top3 = learning.as_json(suggestions)
@@ -271,7 +283,9 @@ def route_new_ticket(
             )
         reason += (
             f"; model v{model_version} best guess {best.unit_code} at {best.score:.2f} "
-            f"is below {threshold:.2f}" if best.score < threshold else f"; {refusal}"
+            f"is below {threshold:.2f}"
+            if best.score < threshold
+            else f"; {refusal}"
         )
     else:
         reason += "; no trained model yet"
@@ -337,10 +351,10 @@ def request_return(
 ) -> DispatchReturn:
     """Only a handler of the lead unit hands a ticket back, with a reason from the list."""
     if user.role is not Role.HANDLER or user.unit_id is None or user.unit_id != ticket.lead_unit_id:
-        raise DispatchRefused("only a handler of the lead unit can return this ticket")
+        raise DispatchRefusedError("only a handler of the lead unit can return this ticket")
     text = text.strip()
     if reason is ReturnReason.OTHER and not text:
-        raise DispatchRefused("say why, when the reason is “other”")
+        raise DispatchRefusedError("say why, when the reason is “other”")
     label = RETURN_REASON_LABELS[reason]
     tickets.transition(
         session,
@@ -411,7 +425,7 @@ def refuse_return(
     """The unit keeps the ticket and carries on handling it; the dispatcher says why."""
     entry = _open_or_refuse(session, ticket)
     if not note.strip():
-        raise DispatchRefused("say why the unit keeps the ticket")
+        raise DispatchRefusedError("say why the unit keeps the ticket")
     tickets.transition(
         session,
         ticket,
@@ -430,7 +444,7 @@ def _open_or_refuse(session: Session, ticket: Ticket) -> DispatchReturn:
     assert ticket.id is not None
     entry = open_return(session, ticket.id)
     if entry is None:
-        raise DispatchRefused("this ticket has no return waiting for review")
+        raise DispatchRefusedError("this ticket has no return waiting for review")
     return entry
 
 
@@ -484,7 +498,9 @@ def triage_queue(session: Session, *, page: int, per_page: int = 25) -> tuple[li
     ], total
 
 
-def returns_to_review(session: Session, *, page: int, per_page: int = 25) -> tuple[list[tuple[DispatchReturn, Ticket, Unit]], int]:
+def returns_to_review(
+    session: Session, *, page: int, per_page: int = 25
+) -> tuple[list[tuple[DispatchReturn, Ticket, Unit]], int]:
     """Open returns, oldest first."""
     pending = col(DispatchReturn.outcome).is_(None)
     total = session.exec(select(func.count()).select_from(DispatchReturn).where(pending)).one()
@@ -513,8 +529,8 @@ class UnitStats:
 
 def unit_stats(session: Session) -> list[UnitStats]:
     """Per unit: tickets received, received as a re-dispatch, time in triage, returns (SQL)."""
-    decided = dict(
-        (uid, (n, re, avg))
+    decided: dict[int, tuple[int, int, float | None]] = {
+        uid: (n, re, avg)
         for uid, n, re, avg in session.exec(
             select(
                 RoutingDecision.lead_unit_id,
@@ -525,16 +541,19 @@ def unit_stats(session: Session) -> list[UnitStats]:
             .where(col(RoutingDecision.lead_unit_id).is_not(None))
             .group_by(col(RoutingDecision.lead_unit_id))
         )
-    )
+        if uid is not None
+    }
     returns: dict[int, dict[str | None, int]] = {}
     for uid, outcome, n in session.exec(
         select(DispatchReturn.unit_id, DispatchReturn.outcome, func.count()).group_by(
             col(DispatchReturn.unit_id), col(DispatchReturn.outcome)
         )
     ):
-        returns.setdefault(uid, {})[outcome.value if outcome else None] = n
+        returns.setdefault(uid, {})[str(outcome) if outcome else None] = n
     ids = set(decided) | set(returns)
-    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(ids)))} if ids else {}
+    units: dict[int, Unit] = {
+        u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(ids))) if u.id
+    }
     result = []
     for uid in sorted(ids, key=lambda i: units[i].code):
         n, re, avg = decided.get(uid, (0, 0, None))
@@ -575,7 +594,8 @@ def decision_views(session: Session, ticket_id: int) -> list[DecisionView]:
     units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
     rule_ids = {d.rule_id for d in decisions if d.rule_id}
     rule_names = {
-        r.id: r.name for r in session.exec(select(RoutingRule).where(col(RoutingRule.id).in_(rule_ids)))
+        r.id: r.name
+        for r in session.exec(select(RoutingRule).where(col(RoutingRule.id).in_(rule_ids)))
     }
     user_ids = {d.decided_by_id for d in decisions if d.decided_by_id}
     users = {

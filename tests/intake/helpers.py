@@ -34,10 +34,19 @@ def seed_city(session: Session) -> City:
     )
     other_district = make_area(session, code="150204", name_zh="青山区")
     other_street = make_area(
-        session, code="150204001", level=AreaLevel.STREET, parent=other_district, name_zh="幸福路街道"
+        session,
+        code="150204001",
+        level=AreaLevel.STREET,
+        parent=other_district,
+        name_zh="幸福路街道",
     )
     samr = make_unit(session, code="M-SAMR", name_zh="市市场监督管理局")
-    make_unit(session, code="M-URBAN", name_zh="市城市管理综合执法局", unit_class=UnitClass.MUNICIPAL_DEPARTMENT)
+    make_unit(
+        session,
+        code="M-URBAN",
+        name_zh="市城市管理综合执法局",
+        unit_class=UnitClass.MUNICIPAL_DEPARTMENT,
+    )
     market = make_category(session, code="MR", name_zh="市场监管")
     fake = make_category(session, code="MR.FAKE", name_zh="假冒伪劣", unit=samr)
     fake.parent_id, fake.depth, fake.synonyms = market.id, 2, "假酒|假货|山寨"
@@ -53,7 +62,11 @@ def seed_city(session: Session) -> City:
     )
     session.add(
         DeadlinePolicy(
-            ticket_type="consultation", sign_for="1wd", first_contact="1wd", handling="3wd", callback="2wd"
+            ticket_type="consultation",
+            sign_for="1wd",
+            first_contact="1wd",
+            handling="3wd",
+            callback="2wd",
         )
     )
     session.commit()

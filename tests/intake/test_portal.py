@@ -29,7 +29,10 @@ def city(session: Session) -> City:
 
 
 def _file(
-    client: TestClient, *, files: list[tuple[str, tuple[str, bytes, str]]] | None = None, **fields: str
+    client: TestClient,
+    *,
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+    **fields: str,
 ) -> tuple[str, object]:
     _html, hidden = open_form(client)
     response = client.post(
@@ -49,7 +52,9 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_home_lists_the_kinds_the_hotline_and_how_long_it_takes(client: TestClient, city: City) -> None:
+def test_home_lists_the_kinds_the_hotline_and_how_long_it_takes(
+    client: TestClient, city: City
+) -> None:
     page = client.get("/", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     assert "Fake and shoddy goods" in page.text and "/complaints/new?tag=fake_goods" in page.text
@@ -76,7 +81,10 @@ def test_filing_with_a_photo_shows_number_and_code_once_and_routes_the_ticket(
     assert ticket.handling_due is not None and ticket.sign_for_due is not None
     assert ticket.requester_phone == "+8613812345678"
     assert code not in ticket.access_code_hash and verify_password(code, ticket.access_code_hash)
-    actions = [e.action for e in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))]
+    actions = [
+        e.action
+        for e in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
+    ]
     assert actions[:3] == ["create", "open_work_order", "dispatch"] and "clocks" in actions
 
     attachment = session.exec(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
@@ -124,7 +132,9 @@ def test_every_problem_is_shown_next_to_its_field_with_the_input_kept(
     assert _tickets(session) == 0
 
 
-def test_anonymous_needs_no_contact_and_keeps_none(client: TestClient, session: Session, city: City) -> None:
+def test_anonymous_needs_no_contact_and_keeps_none(
+    client: TestClient, session: Session, city: City
+) -> None:
     _sid, response = _file(client, anonymous="on", name="", phone="", email="", confidential="on")
     assert response.status_code == 201  # type: ignore[attr-defined]
     ticket = session.exec(select(Ticket)).one()
@@ -136,9 +146,21 @@ def test_anonymous_needs_no_contact_and_keeps_none(client: TestClient, session: 
 @pytest.mark.parametrize(
     ("upload", "status", "message"),
     [
-        (("notes.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg"), 415, "is not a photo"),
-        (("image.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml"), 415, "is not a photo"),
-        (("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"), 415, "could not be read"),
+        (
+            ("notes.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg"),
+            415,
+            "is not a photo",
+        ),
+        (
+            ("image.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml"),
+            415,
+            "is not a photo",
+        ),
+        (
+            ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
+            415,
+            "could not be read",
+        ),
         (("big.pdf", b"%PDF-1.7\n" + b"0" * 3000, "application/pdf"), 413, "larger than"),
     ],
 )
@@ -161,20 +183,29 @@ def test_wrong_type_or_size_gets_a_message_and_keeps_the_rest(
     assert _tickets(session) == 0
 
 
-def test_too_many_files(client: TestClient, session: Session, settings: Settings, city: City) -> None:
+def test_too_many_files(
+    client: TestClient, session: Session, settings: Settings, city: City
+) -> None:
     photo = photo_bytes(gps=False)
-    files = [("attachments", (f"p{i}.png", photo, "image/png")) for i in range(settings.upload_max_files + 1)]
+    files = [
+        ("attachments", (f"p{i}.png", photo, "image/png"))
+        for i in range(settings.upload_max_files + 1)
+    ]
     _sid, response = _file(client, files=files)
     assert response.status_code == 413  # type: ignore[attr-defined]
     assert 'id="f-attachments-error"' in response.text  # type: ignore[attr-defined]
     assert _tickets(session) == 0
 
 
-def test_a_body_beyond_the_cap_is_refused_before_parsing(client: TestClient, settings: Settings, city: City) -> None:
+def test_a_body_beyond_the_cap_is_refused_before_parsing(
+    client: TestClient, settings: Settings, city: City
+) -> None:
     _html, hidden = open_form(client)
     cap = (settings.upload_max_files + 1) * settings.upload_max_bytes + 1024 * 1024
     response = client.post(
-        "/complaints/new", content=b"x" * 10, headers={"content-length": str(cap + 1), "content-type": "multipart/form-data; boundary=x"}
+        "/complaints/new",
+        content=b"x" * 10,
+        headers={"content-length": str(cap + 1), "content-type": "multipart/form-data; boundary=x"},
     )
     assert response.status_code == 413
 
@@ -192,7 +223,9 @@ def test_the_honeypot_stops_bots(client: TestClient, session: Session, city: Cit
     assert _tickets(session) == 0
 
 
-def test_rate_limit_per_phone_keeps_the_input(session: Session, settings: Settings, city: City) -> None:
+def test_rate_limit_per_phone_keeps_the_input(
+    session: Session, settings: Settings, city: City
+) -> None:
     strict = settings.model_copy(update={"rate_limit_per_phone_per_day": 1})
     with TestClient(create_app(strict), headers={"Accept-Language": "en"}) as client:
         _sid, first = _file(client)
@@ -224,7 +257,9 @@ def test_sending_the_same_form_twice_files_one_ticket_and_never_reshows_the_code
     assert _tickets(session) == 1
 
 
-def test_category_search_narrows_the_list_and_keeps_the_input(client: TestClient, city: City) -> None:
+def test_category_search_narrows_the_list_and_keeps_the_input(
+    client: TestClient, city: City
+) -> None:
     _html, hidden = open_form(client)
     response = client.post(
         "/complaints/new",
@@ -239,17 +274,27 @@ def test_category_search_narrows_the_list_and_keeps_the_input(client: TestClient
     assert 'value="MR.FAKE"' in by_tag.text and 'value="CM.NOISE"' not in by_tag.text
 
 
-def test_someone_reported_this_already_and_me_too(client: TestClient, session: Session, city: City) -> None:
+def test_someone_reported_this_already_and_me_too(
+    client: TestClient, session: Session, city: City
+) -> None:
     _sid, first = _file(client, title="超市卖假酒，已经很久了")
     assert first.status_code == 201  # type: ignore[attr-defined]
-    _sid, elsewhere = _file(client, title="别处的假货", district="150204", street="150204001", phone="13900000001")
+    _sid, elsewhere = _file(
+        client, title="别处的假货", district="150204", street="150204001", phone="13900000001"
+    )
     assert elsewhere.status_code == 201  # type: ignore[attr-defined]
     number = session.exec(select(Ticket.number).where(Ticket.street_id == city.street.id)).one()
 
     _html, hidden = open_form(client)
     check = client.post(
         "/complaints/new",
-        data={**hidden, "step": "check", "category": "MR.FAKE", "district": "150203", "street": "150203001"},
+        data={
+            **hidden,
+            "step": "check",
+            "category": "MR.FAKE",
+            "district": "150203",
+            "street": "150203001",
+        },
     )
     assert check.status_code == 200
     assert "超市卖假酒，已经很久了" in check.text and "别处的假货" not in check.text
@@ -273,7 +318,13 @@ def test_someone_reported_this_already_and_me_too(client: TestClient, session: S
     assert [(r.name, r.phone) for r in rows] == [("李四", "+8613900000002")]
     recheck = client.post(
         "/complaints/new",
-        data={**hidden, "step": "check", "category": "MR.FAKE", "district": "150203", "street": "150203001"},
+        data={
+            **hidden,
+            "step": "check",
+            "category": "MR.FAKE",
+            "district": "150203",
+            "street": "150203001",
+        },
         headers={"Accept-Language": "en"},
     )
     assert "Me too: 1" in recheck.text
@@ -285,7 +336,9 @@ def english(settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def test_the_form_reads_in_english_and_chinese(english: TestClient, client: TestClient, city: City) -> None:
+def test_the_form_reads_in_english_and_chinese(
+    english: TestClient, client: TestClient, city: City
+) -> None:
     assert "File a complaint" in english.get("/complaints/new").text
     chinese = client.get("/complaints/new").text
     assert "我要投诉" in chinese and "隐私" in chinese

@@ -1,4 +1,4 @@
-"""Dispatch reaches a unit's system as a signed webhook: retried with back-off, logged per attempt."""
+"""Dispatch reaches a unit's system as a signed webhook: retried with back-off, logged."""
 
 from __future__ import annotations
 
@@ -63,7 +63,10 @@ def test_fails_twice_then_succeeds_is_received_once_with_a_valid_signature(
         assert delivery.deliver_due(session, now, client=client, settings=settings) == 0
         session.commit()
         now = message.available_at + timedelta(seconds=1)
-    assert delivery.deliver_due(session, now + timedelta(days=1), client=client, settings=settings) == 0
+    assert (
+        delivery.deliver_due(session, now + timedelta(days=1), client=client, settings=settings)
+        == 0
+    )
 
     attempts = session.exec(select(WebhookDelivery).order_by(WebhookDelivery.attempt)).all()
     assert [(a.attempt, a.success, a.status_code) for a in attempts] == [
@@ -81,7 +84,9 @@ def test_fails_twice_then_succeeds_is_received_once_with_a_valid_signature(
     assert session.get(WebhookEndpoint, endpoint.id).consecutive_failures == 0  # type: ignore[union-attr]
 
 
-def test_an_endpoint_is_disabled_after_n_failures_in_a_row(session: Session, settings: Settings) -> None:
+def test_an_endpoint_is_disabled_after_n_failures_in_a_row(
+    session: Session, settings: Settings
+) -> None:
     settings = settings.model_copy(update={"webhook_disable_after": 2})
     with clock.frozen(T0):
         world = make_world(session)
@@ -94,13 +99,17 @@ def test_an_endpoint_is_disabled_after_n_failures_in_a_row(session: Session, set
     delivery.deliver_due(session, T0, client=client, settings=settings)
     delivery.deliver_due(session, T0 + timedelta(hours=1), client=client, settings=settings)
     assert not endpoint.active and endpoint.disabled_at is not None
-    assert delivery.deliver_due(session, T0 + timedelta(days=1), client=client, settings=settings) == 0
+    assert (
+        delivery.deliver_due(session, T0 + timedelta(days=1), client=client, settings=settings) == 0
+    )
 
 
 def test_confidential_tickets_go_out_without_identity(session: Session, settings: Settings) -> None:
     with clock.frozen(T0):
         world = make_world(session)
-        webhooks.add_endpoint(session, unit=world.samr, url="https://samr.example/h", allow_http=False)
+        webhooks.add_endpoint(
+            session, unit=world.samr, url="https://samr.example/h", allow_http=False
+        )
         ticket = new_ticket(session, world, category_id=world.fake_id)
         ticket.confidential = True
         routing.route_new_ticket(session, ticket, settings=settings)
@@ -111,7 +120,12 @@ def test_confidential_tickets_go_out_without_identity(session: Session, settings
 
 def test_backoff_doubles_up_to_the_cap() -> None:
     assert [delivery.backoff(n, 60).total_seconds() / 60 for n in (1, 2, 3, 6, 7, 40)] == [
-        2, 4, 8, 60, 60, 60,
+        2,
+        4,
+        8,
+        60,
+        60,
+        60,
     ]
 
 

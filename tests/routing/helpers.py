@@ -81,7 +81,9 @@ def make_world(session: Session, *, publish: bool = True) -> World:
     if publish:
         draft = ruleset.start_draft(session, user=world.admin)
         ruleset.save_rule(
-            session, draft, {"name": "市场监管", "category_prefix": "MR", "lead_unit_code": "M-SAMR"}
+            session,
+            draft,
+            {"name": "市场监管", "category_prefix": "MR", "lead_unit_code": "M-SAMR"},
         )
         ruleset.save_rule(
             session,

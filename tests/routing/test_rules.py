@@ -62,7 +62,12 @@ def test_evaluation_stops_at_the_first_match() -> None:
 
 @pytest.mark.parametrize(
     ("text", "parts"),
-    [("a|b", ("a", "b")), (" a , b ,", ("a", "b")), ("假药，过期药、劣药", ("假药", "过期药", "劣药")), ("", ())],
+    [
+        ("a|b", ("a", "b")),
+        (" a , b ,", ("a", "b")),
+        ("假药，过期药、劣药", ("假药", "过期药", "劣药")),
+        ("", ()),
+    ],
 )
 def test_lists_as_people_type_them(text: str, parts: tuple[str, ...]) -> None:
     assert split_list(text) == parts

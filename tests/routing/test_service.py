@@ -35,7 +35,11 @@ def test_a_catalogue_rule_dispatches_and_the_ticket_keeps_its_version(session: S
         rule = ruleset.save_rule(
             session,
             draft,
-            {"name": "假货给城管（试验）", "category_prefix": "MR.FAKE", "lead_unit_code": "M-URBAN"},
+            {
+                "name": "假货给城管（试验）",
+                "category_prefix": "MR.FAKE",
+                "lead_unit_code": "M-URBAN",
+            },
         )
         ruleset.move_rule(session, rule, up=True)
         ruleset.move_rule(session, rule, up=True)
@@ -56,7 +60,9 @@ def test_a_catalogue_rule_dispatches_and_the_ticket_keeps_its_version(session: S
         later = routing.route_new_ticket(session, third)
         assert (later.rule_set_version, third.lead_unit_id) == (2, world.urban.id)
 
-    stored = session.exec(select(RoutingDecision).where(RoutingDecision.ticket_id == first.id)).one()
+    stored = session.exec(
+        select(RoutingDecision).where(RoutingDecision.ticket_id == first.id)
+    ).one()
     assert (stored.rule_set_version, stored.rule_id) == (1, v1_rule_id)
     frozen_rule = session.get(RoutingRule, v1_rule_id)
     assert frozen_rule is not None
@@ -91,7 +97,7 @@ def test_a_department_duty_is_not_pushed_down_to_a_street(session: Session) -> N
         tickets.transition(
             session, ticket, tickets.Action.OPEN_WORK_ORDER, actor=tickets.Actor.system()
         )
-        with pytest.raises(routing.DispatchRefused, match="only where the published"):
+        with pytest.raises(routing.DispatchRefusedError, match="only where the published"):
             routing.dispatch(
                 session,
                 ticket,
@@ -103,7 +109,9 @@ def test_a_department_duty_is_not_pushed_down_to_a_street(session: Session) -> N
             )
         # Street vending is mapped to streets by the catalogue, so it may go there by hand.
         stall = new_ticket(session, world, category_id=world.stall_id, title="摆摊")
-        tickets.transition(session, stall, tickets.Action.OPEN_WORK_ORDER, actor=tickets.Actor.system())
+        tickets.transition(
+            session, stall, tickets.Action.OPEN_WORK_ORDER, actor=tickets.Actor.system()
+        )
         routing.dispatch(
             session,
             stall,
@@ -125,7 +133,7 @@ def test_a_return_is_reviewed_and_re_dispatched_and_every_step_is_logged(session
         ticket = new_ticket(session, world, category_id=world.fake_id, title="店门口摆摊卖假货")
         routing.route_new_ticket(session, ticket)
         assert ticket.lead_unit_id == world.samr.id
-        with pytest.raises(routing.DispatchRefused):
+        with pytest.raises(routing.DispatchRefusedError):
             routing.request_return(
                 session, ticket, user=world.urban_handler, reason=ReturnReason.NOT_OUR_DUTY, text=""
             )
@@ -153,9 +161,13 @@ def test_a_return_is_reviewed_and_re_dispatched_and_every_step_is_logged(session
     # A second return is refused: the unit keeps it.
     with clock.frozen(T0 + timedelta(hours=4)):
         routing.request_return(
-            session, ticket, user=world.urban_handler, reason=ReturnReason.WRONG_AREA, text="不在辖区"
+            session,
+            ticket,
+            user=world.urban_handler,
+            reason=ReturnReason.WRONG_AREA,
+            text="不在辖区",
         )
-        with pytest.raises(routing.DispatchRefused):
+        with pytest.raises(routing.DispatchRefusedError):
             routing.refuse_return(session, ticket, user=world.dispatcher, note="  ")
         routing.refuse_return(session, ticket, user=world.dispatcher, note="地址在辖区内")
     assert ticket.status is Status.HANDLING and ticket.lead_unit_id == world.urban.id
