@@ -192,9 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Domains add their own commands here (routing, calendar, calls)."""
+    from service.calls.cli import register as register_calls
     from service.routing import cli as routing_cli
 
-    return [routing_cli.register]
+    return [register_calls, routing_cli.register]
 
 
 def _safe_url(settings: Settings) -> str:

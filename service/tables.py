@@ -1,6 +1,8 @@
 """Imports every table so the metadata is complete for migrations and `alembic check`."""
 
 from service.auth import models as auth_models
+from service.calls import models as calls_models
+from service.catalogue import knowledge as knowledge_models
 from service.catalogue import models as catalogue_models
 from service.intake import models as intake_models
 from service.notifications import models as notifications_models
@@ -12,8 +14,10 @@ from service.tickets import models as tickets_models
 
 __all__ = [
     "auth_models",
+    "calls_models",
     "catalogue_models",
     "intake_models",
+    "knowledge_models",
     "notifications_models",
     "places_models",
     "routing_models",

@@ -1,1 +1,1 @@
-"""Intake: tickets arrive from the citizen portal, the hotline console and the JSON API."""
+"""Intake: every way a ticket comes in (citizen portal, hotline console, APIs)."""

@@ -54,8 +54,13 @@ def seed_rule_set(session: Session) -> RuleSet | None:
 
 def seed_bootstrap_model(session: Session) -> None:
     """No history in a new city: learn category names and synonyms → default unit."""
+    import importlib.util
+
     from service.routing import learning
 
+    if importlib.util.find_spec("service.routing.classifier") is None:
+        log.warning("no routing classifier in this build; the demo city starts without a model")
+        return
     if learning.latest(session) is None:
         try:
             learning.train(session)
