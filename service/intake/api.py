@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO
@@ -51,21 +52,28 @@ class ApiBody:
     status: int = 0
 
 
-async def api_body(request: Request) -> ApiBody:
+async def api_body(request: Request) -> AsyncIterator[ApiBody]:
     """Accept application/json or multipart/form-data (files in any file part)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         try:
             payload = json.loads(await request.body() or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return ApiBody(problem="The body is not valid JSON.", status=400)
+            yield ApiBody(problem="The body is not valid JSON.", status=400)
+            return
         if not isinstance(payload, dict):
-            return ApiBody(problem="The body must be a JSON object.", status=422)
-        return ApiBody(fields=payload)
-    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            yield ApiBody(problem="The body must be a JSON object.", status=422)
+            return
+        yield ApiBody(fields=payload)
+    elif content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         submitted = await read_submitted(request)
-        return ApiBody(fields=dict(submitted.fields), uploads=submitted.uploads)
-    return ApiBody(problem="Send application/json or multipart/form-data.", status=415)
+        try:
+            yield ApiBody(fields=dict(submitted.fields), uploads=submitted.uploads)
+        finally:
+            # Spooled upload files are closed once the response is done with them.
+            await (await request.form()).close()
+    else:
+        yield ApiBody(problem="Send application/json or multipart/form-data.", status=415)
 
 
 def _unit(unit: Unit | None) -> dict[str, str] | None:

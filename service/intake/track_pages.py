@@ -21,15 +21,16 @@ from service.intake import ratelimit, tracking
 from service.intake.forms import CappedBodyRoute, Submitted, read_submitted
 from service.intake.portal import NO_STORE, _field_labels, type_labels
 from service.intake.schemas import MAX_LENGTH, check_length, clean_text
+from service.intake.tracking import N_
 from service.tickets.models import Ticket
 from service.web import csrf
 
 router = APIRouter(tags=["citizen portal"], include_in_schema=False, route_class=CappedBodyRoute)
 FormDep = Annotated[Submitted, Depends(read_submitted)]
 DONE_NOTICES = {
-    "information": "Thank you. Your information was added to the ticket.",
-    "confirmed": "Thank you for confirming the result.",
-    "reopened": "Your request for re-handling was sent to the handling unit.",
+    "information": N_("Thank you. Your information was added to your request."),
+    "confirmed": N_("Thank you for confirming the result."),
+    "reopened": N_("Your request for re-handling was sent to the handling unit."),
 }
 
 

@@ -103,7 +103,7 @@ def test_without_a_default_unit_the_ticket_waits_for_dispatch(
 ) -> None:
     _sid, response = _file(client, category="CM.NOISE", title="工地夜间施工噪音")
     assert response.status_code == 201  # type: ignore[attr-defined]
-    assert "being assigned" in response.text or "正在由热线办公室分派" in response.text  # type: ignore[attr-defined]
+    assert "热线办正在将您的诉求分派给责任单位" in response.text  # type: ignore[attr-defined]
     ticket = session.exec(select(Ticket)).one()
     assert ticket.status is Status.PENDING_DISPATCH and ticket.lead_unit_id is None
 
