@@ -15,7 +15,7 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 def hash_password(plain: str) -> str:
     """An argon2 hash of a password or access code."""
-    return _hasher.hash(plain)
+    return str(_hasher.hash(plain))
 
 
 def verify_password(plain: str, hashed: str) -> bool:
@@ -23,7 +23,7 @@ def verify_password(plain: str, hashed: str) -> bool:
     if not hashed:
         return False
     try:
-        return _hasher.verify(plain, hashed)
+        return bool(_hasher.verify(plain, hashed))
     except Exception:  # noqa: BLE001 - a malformed stored hash is a mismatch, not a crash
         return False
 
