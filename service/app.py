@@ -83,6 +83,11 @@ def create_app(settings: Settings) -> FastAPI:
     from service.departments import pages as workbench_pages
 
     app.include_router(workbench_pages.router)
+    from service.notifications import pages as notification_pages
+    from service.routing import pages as routing_pages
+
+    app.include_router(routing_pages.router)
+    app.include_router(notification_pages.router)
     _include_hotline(app)
 
     @app.get("/healthz", tags=["operations"])

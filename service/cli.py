@@ -210,8 +210,9 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Domains add their own commands here (routing, calendar, calls)."""
     from service.calls.cli import register as register_calls
+    from service.routing import cli as routing_cli
 
-    return [_register_calendar, register_calls]
+    return [_register_calendar, register_calls, routing_cli.register]
 
 
 def _safe_url(settings: Settings) -> str:

@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     due_soon_working_hours: float = Field(default=24.0, gt=0)
     due_soon_share: float = Field(default=0.2, gt=0, lt=1)
     criticism_after_working_days: int = Field(default=3, ge=1)
+    # Routing: a model suggestion at or above this score dispatches without a dispatcher.
+    routing_auto_confidence: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Webhooks to units' systems: per-request timeout, back-off cap, disable after N failures.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_backoff_cap_minutes: int = Field(default=360, ge=1)
+    webhook_disable_after: int = Field(default=10, ge=1)
+    # E-mail: off (console sink) unless a host is set.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_from: str = "12345@example.invalid"
 
     # Staff sessions and sign-in throttling (the hotline issue).
     session_max_age_hours: int = Field(default=12, ge=1, le=24 * 7)

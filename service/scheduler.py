@@ -21,7 +21,8 @@ from service import clock
 from service.config import Settings
 from service.db import make_engine, session_scope
 from service.intake.ratelimit import prune_rate_limit_hits
-from service.notifications.jobs import deliver_outbox_to_log
+from service.notifications.jobs import deliver_outbox_to_log, deliver_webhooks
+from service.routing.jobs import retrain as retrain_routing_model
 from service.sla import lease
 from service.sla.jobs import supervision_ladder
 
@@ -44,6 +45,8 @@ JOBS: list[ScheduledJob] = [
     # Reminder, supervision notice, public criticism; overdue sign-fors (service/sla/jobs.py).
     ScheduledJob("supervision_ladder", supervision_ladder, every_seconds=300),
     # The callback queue (branch supervision) and the monthly report register here too.
+    ScheduledJob("deliver_webhooks", deliver_webhooks, every_seconds=30),
+    ScheduledJob("retrain_routing_model", retrain_routing_model, every_seconds=24 * 3600),
 ]
 
 

@@ -7,7 +7,9 @@ from service.catalogue import models as catalogue_models
 from service.departments import models as departments_models
 from service.intake import models as intake_models
 from service.notifications import models as notifications_models
+from service.notifications import webhook_models
 from service.places import models as places_models
+from service.routing import models as routing_models
 from service.sla import models as sla_models
 from service.tickets import models as tickets_models
 
@@ -20,6 +22,8 @@ __all__ = [
     "knowledge_models",
     "notifications_models",
     "places_models",
+    "routing_models",
     "sla_models",
     "tickets_models",
+    "webhook_models",
 ]

@@ -65,6 +65,10 @@ def seed_demo(session: Session) -> LoadSummary | None:
     knowledge_file = DATA_DIR / "knowledge_base.csv"
     if knowledge_file.exists():
         knowledge.load_csv(session, knowledge_file)
+    from service.routing.seed import seed_bootstrap_model, seed_rule_set
+
+    seed_rule_set(session)
+    seed_bootstrap_model(session)
     return summary
 
 

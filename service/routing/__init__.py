@@ -1,0 +1,1 @@
+"""Routing and dispatch: the dispatch catalogue, learned suggestions, decisions, returns."""

@@ -1,0 +1,200 @@
+"""Routing at intake, the versioned catalogue, manual dispatch rules and the return workflow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from service import clock
+from service.routing import ruleset
+from service.routing import service as routing
+from service.routing.models import ReturnReason, RoutingDecision, RoutingMethod, RoutingRule
+from service.tickets import service as tickets
+from service.tickets.models import TicketAssist
+from service.tickets.states import Status
+from tests.routing.helpers import make_world, new_ticket
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday morning in Baotou
+
+
+def test_a_catalogue_rule_dispatches_and_the_ticket_keeps_its_version(session: Session) -> None:
+    """A rule change is tried and replayed as a draft; published tickets keep the old version."""
+    with clock.frozen(T0):
+        world = make_world(session)
+        first = new_ticket(session, world, category_id=world.fake_id)
+        decision = routing.route_new_ticket(session, first)
+        assert decision.method is RoutingMethod.RULE
+        assert (decision.rule_set_version, first.lead_unit_id) == (1, world.samr.id)
+        assert first.status is Status.PENDING_SIGN_FOR and first.handling_due is not None
+        v1_rule_id = decision.rule_id
+
+        # Draft: fake goods now go to urban management, placed first.
+        draft = ruleset.start_draft(session, user=world.admin)
+        rule = ruleset.save_rule(
+            session,
+            draft,
+            {
+                "name": "假货给城管（试验）",
+                "category_prefix": "MR.FAKE",
+                "lead_unit_code": "M-URBAN",
+            },
+        )
+        ruleset.move_rule(session, rule, up=True)
+        ruleset.move_rule(session, rule, up=True)
+        assert [r.name for r in ruleset.rules_of(session, draft.id or 0)][0] == "假货给城管（试验）"
+
+    with clock.frozen(T0 + timedelta(days=1)):
+        replay = ruleset.replay(session, draft, days=7)
+        assert (replay.total, replay.changed) == (1, 1)
+        assert replay.examples[0].number == first.number
+        assert (replay.examples[0].current, replay.examples[0].proposed) == ("M-SAMR", "M-URBAN")
+        # Nothing changed for real before publication.
+        second = new_ticket(session, world, category_id=world.fake_id)
+        assert routing.route_new_ticket(session, second).rule_set_version == 1
+        assert second.lead_unit_id == world.samr.id
+
+        ruleset.publish(session, draft, user=world.admin)
+        third = new_ticket(session, world, category_id=world.fake_id)
+        later = routing.route_new_ticket(session, third)
+        assert (later.rule_set_version, third.lead_unit_id) == (2, world.urban.id)
+
+    stored = session.exec(
+        select(RoutingDecision).where(RoutingDecision.ticket_id == first.id)
+    ).one()
+    assert (stored.rule_set_version, stored.rule_id) == (1, v1_rule_id)
+    frozen_rule = session.get(RoutingRule, v1_rule_id)
+    assert frozen_rule is not None
+    with pytest.raises(ruleset.RuleSetError):
+        ruleset.save_rule(session, draft, {"name": "x", "lead_unit_code": "M-SAMR"}, frozen_rule)
+
+
+def test_street_rule_sends_to_the_street_office(session: Session) -> None:
+    with clock.frozen(T0):
+        world = make_world(session)
+        ticket = new_ticket(session, world, category_id=world.stall_id, title="路边摆摊")
+        decision = routing.route_new_ticket(session, ticket)
+    assert ticket.lead_unit_id == world.street_office.id
+    assert "S-150203001" in decision.explanation
+
+
+def test_without_rule_or_model_the_ticket_waits_in_triage(session: Session) -> None:
+    with clock.frozen(T0):
+        world = make_world(session)
+        ticket = new_ticket(session, world, category_id=None, title="问个事")
+        decision = routing.route_new_ticket(session, ticket)
+        items, total = routing.triage_queue(session, page=1)
+    assert decision.method is RoutingMethod.QUEUED and ticket.status is Status.PENDING_DISPATCH
+    assert "no catalogue rule matched" in decision.explanation
+    assert total == 1 and items[0].ticket.id == ticket.id and items[0].decision is not None
+
+
+def test_a_department_duty_is_not_pushed_down_to_a_street(session: Session) -> None:
+    with clock.frozen(T0):
+        world = make_world(session)
+        ticket = new_ticket(session, world, category_id=world.fake_id)
+        tickets.transition(
+            session, ticket, tickets.Action.OPEN_WORK_ORDER, actor=tickets.Actor.system()
+        )
+        with pytest.raises(routing.DispatchRefusedError, match="only where the published"):
+            routing.dispatch(
+                session,
+                ticket,
+                lead=world.street_office,
+                actor=tickets.Actor.staff(world.dispatcher),
+                method=RoutingMethod.MANUAL,
+                explanation="",
+                user=world.dispatcher,
+            )
+        # Street vending is mapped to streets by the catalogue, so it may go there by hand.
+        stall = new_ticket(session, world, category_id=world.stall_id, title="摆摊")
+        tickets.transition(
+            session, stall, tickets.Action.OPEN_WORK_ORDER, actor=tickets.Actor.system()
+        )
+        routing.dispatch(
+            session,
+            stall,
+            lead=world.street_office,
+            assisting=[world.urban],
+            actor=tickets.Actor.staff(world.dispatcher),
+            method=RoutingMethod.MANUAL,
+            explanation="by hand",
+            user=world.dispatcher,
+        )
+    assert stall.lead_unit_id == world.street_office.id
+    assists = session.exec(select(TicketAssist.unit_id).where(TicketAssist.ticket_id == stall.id))
+    assert list(assists) == [world.urban.id]
+
+
+def test_a_return_is_reviewed_and_re_dispatched_and_every_step_is_logged(session: Session) -> None:
+    with clock.frozen(T0):
+        world = make_world(session)
+        ticket = new_ticket(session, world, category_id=world.fake_id, title="店门口摆摊卖假货")
+        routing.route_new_ticket(session, ticket)
+        assert ticket.lead_unit_id == world.samr.id
+        with pytest.raises(routing.DispatchRefusedError):
+            routing.request_return(
+                session, ticket, user=world.urban_handler, reason=ReturnReason.NOT_OUR_DUTY, text=""
+            )
+    with clock.frozen(T0 + timedelta(hours=2)):
+        routing.request_return(
+            session,
+            ticket,
+            user=world.samr_handler,
+            reason=ReturnReason.NOT_OUR_DUTY,
+            text="占道经营归城管",
+        )
+        assert ticket.status is Status.RETURN_REQUESTED
+    with clock.frozen(T0 + timedelta(hours=3)):
+        routing.approve_return(session, ticket, user=world.dispatcher, note="同意，改派城管")
+        assert ticket.status is Status.PENDING_DISPATCH and ticket.lead_unit_id is None
+        routing.dispatch(
+            session,
+            ticket,
+            lead=world.urban,
+            actor=tickets.Actor.staff(world.dispatcher),
+            method=RoutingMethod.MANUAL,
+            explanation="改派城管",
+            user=world.dispatcher,
+        )
+    # A second return is refused: the unit keeps it.
+    with clock.frozen(T0 + timedelta(hours=4)):
+        routing.request_return(
+            session,
+            ticket,
+            user=world.urban_handler,
+            reason=ReturnReason.WRONG_AREA,
+            text="不在辖区",
+        )
+        with pytest.raises(routing.DispatchRefusedError):
+            routing.refuse_return(session, ticket, user=world.dispatcher, note="  ")
+        routing.refuse_return(session, ticket, user=world.dispatcher, note="地址在辖区内")
+    assert ticket.status is Status.HANDLING and ticket.lead_unit_id == world.urban.id
+
+    actions = [
+        (e.action, e.actor_label)
+        for e in tickets.events_of(session, ticket.id or 0)
+        if e.action != "clocks"
+    ]
+    assert actions == [
+        ("create", "citizen"),
+        ("open_work_order", "routing"),
+        ("dispatch", "routing"),
+        ("request_return", "handler-samr"),
+        ("approve_return", "dispatcher"),
+        ("dispatch", "dispatcher"),
+        ("request_return", "handler-urban"),
+        ("refuse_return", "dispatcher"),
+    ]
+    decisions = routing.decisions_of(session, ticket.id or 0)
+    assert [(d.method, d.redispatch) for d in decisions] == [
+        (RoutingMethod.RULE, False),
+        (RoutingMethod.MANUAL, True),
+    ]
+    assert decisions[1].waited_seconds == 0  # approved and re-dispatched at the same moment
+
+    stats = {s.unit.code: s for s in routing.unit_stats(session)}
+    assert (stats["M-SAMR"].returns, stats["M-SAMR"].returns_approved) == (1, 1)
+    assert (stats["M-URBAN"].returns, stats["M-URBAN"].returns_refused) == (1, 1)
+    assert stats["M-URBAN"].redispatched_to == 1 and stats["M-SAMR"].dispatched == 1
