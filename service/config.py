@@ -43,6 +43,23 @@ class Settings(BaseSettings):
     rate_limit_per_ip_per_hour: int = Field(default=20, ge=1)
     rate_limit_per_phone_per_day: int = Field(default=10, ge=1)
 
+    # Callbacks and supervision (issue 7).
+    callback_max_attempts: int = Field(default=3, ge=1, le=10)
+    survey_link_days: int = Field(default=14, ge=1)
+    # Weight of "partly resolved" and "basically satisfied" answers in the two rates.
+    metrics_w_partly: float = Field(default=0.5, ge=0, le=1)
+    metrics_w_basic: float = Field(default=0.8, ge=0, le=1)
+    metrics_min_sample: int = Field(default=10, ge=1)
+    # Composite weights (response, resolution, satisfaction) per unit class; others use default.
+    composite_weights_default: tuple[float, float, float] = (10, 45, 45)
+    composite_weights: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
+    red_flag_threshold: float = Field(default=80.0, ge=0, le=100)
+    red_flag_months: int = Field(default=2, ge=1)
+    red_flag_bottom: int = Field(default=3, ge=0)
+    hot_topic_weeks: int = Field(default=8, ge=2)
+    hot_topic_min_count: int = Field(default=5, ge=1)
+    hot_topic_sigmas: float = Field(default=2.0, ge=0)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:
         if self.env is Env.PROD and (
