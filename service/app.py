@@ -73,6 +73,13 @@ def create_app(settings: Settings) -> FastAPI:
     from service.places import api as places_api
 
     app.include_router(places_api.router)
+    from service.callbacks import pages as callback_pages
+    from service.supervision import pages as supervision_pages
+    from service.supervision import transparency
+
+    app.include_router(callback_pages.router)
+    app.include_router(supervision_pages.router)
+    app.include_router(transparency.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> Response:

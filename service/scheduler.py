@@ -35,6 +35,19 @@ class ScheduledJob:
 JOBS: list[ScheduledJob] = []
 
 
+def _supervision_jobs() -> list[ScheduledJob]:
+    from service.callbacks import jobs as callback_jobs
+    from service.supervision import jobs as supervision_jobs
+
+    return [
+        ScheduledJob("survey_links", callback_jobs.issue_survey_links, 300),
+        ScheduledJob("monthly_report", supervision_jobs.publish_last_month, 3600),
+    ]
+
+
+JOBS.extend(_supervision_jobs())
+
+
 def run_once(engine: Engine, job: ScheduledJob) -> None:
     """One run of a job in its own transaction; a failure is logged and retried next tick."""
     try:
