@@ -175,7 +175,7 @@ def render_report_html(templates: Any, snapshot: Any, *, printable: bool) -> str
     ))
 
 
-@router.get("/staff/supervision/reports/{period}/v{version}", name="report")
+@router.get("/staff/supervision/reports/{period}/v{version:int}", name="report")
 def report(
     period: str, version: int, request: Request, session: SessionDep, templates: TemplatesDep,
     user: Reader,
@@ -188,7 +188,7 @@ def report(
     )
 
 
-@router.get("/staff/supervision/reports/{period}/v{version}.{fmt}", name="report_file")
+@router.get("/staff/supervision/reports/{period}/v{version:int}.{fmt}", name="report_file")
 def report_file(
     period: str, version: int, fmt: str, session: SessionDep, templates: TemplatesDep,
     user: Reader,

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from datetime import datetime
 from typing import Any
@@ -262,9 +263,18 @@ def _pin_zip_times(data: bytes, at: datetime) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            target.writestr(fixed, source.read(info.filename))
-    # openpyxl writes core.xml with the pinned time too, but check the modified stamp is ours.
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the wall clock at save time.
+                body = _MODIFIED.sub(
+                    lambda m: m.group(1) + at.strftime("%Y-%m-%dT%H:%M:%SZ") + m.group(3),
+                    body.decode("utf-8"),
+                ).encode("utf-8")
+            target.writestr(fixed, body)
     return out.getvalue()
+
+
+_MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)([^<]*)(</dcterms:modified>)")
 
 
 def to_pdf(html: str) -> bytes:
