@@ -12,4 +12,8 @@ __all__ = [
     "auth_models",
     "callbacks_models",
     "supervision_models",
-    "catalogue_models", "places_models", "sla_models", "tickets_models"]
+    "catalogue_models",
+    "places_models",
+    "sla_models",
+    "tickets_models",
+]

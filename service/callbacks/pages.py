@@ -84,8 +84,14 @@ def callback_queue(
 
 
 def _callback_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep,
-    ticket: Ticket, *, form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    ticket: Ticket,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     assert ticket.id is not None
@@ -108,30 +114,48 @@ def _callback_page(
 
 @router.get("/staff/callbacks/{number}", name="callback_ticket")
 def callback_ticket(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep,
-    settings: SettingsDep, user: Operator,
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Operator,
 ) -> Response:
     return _callback_page(request, session, templates, settings, _ticket(session, number))
 
 
 @router.post("/staff/callbacks/{number}/attempt", name="callback_attempt", dependencies=[CsrfDep])
 def callback_attempt(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep,
-    settings: SettingsDep, user: Operator,
-    outcome: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=400)] = "",
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Operator,
+    outcome: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     ticket = _ticket(session, number)
     try:
         chosen = AttemptOutcome(outcome)
     except ValueError:
         return _callback_page(
-            request, session, templates, settings, ticket,
+            request,
+            session,
+            templates,
+            settings,
+            ticket,
             form={"outcome": outcome, "note": note},
-            errors={"outcome": _("Choose what happened on the call.")}, status_code=422,
+            errors={"outcome": _("Choose what happened on the call.")},
+            status_code=422,
         )
     try:
         callbacks.record_attempt(
-            session, ticket, user=user, outcome=chosen, note=note,
+            session,
+            ticket,
+            user=user,
+            outcome=chosen,
+            note=note,
             max_attempts=settings.callback_max_attempts,
         )
     except callbacks.CallbackError as exc:
@@ -142,21 +166,35 @@ def callback_attempt(
 
 @router.post("/staff/callbacks/{number}/answers", name="callback_answers", dependencies=[CsrfDep])
 async def callback_answers(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep,
-    settings: SettingsDep, user: Operator,
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Operator,
 ) -> Response:
     ticket = _ticket(session, number)
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
     answers, errors = _answers_from(form)
     if answers is None:
         return _callback_page(
-            request, session, templates, settings, ticket, form=form, errors=errors,
+            request,
+            session,
+            templates,
+            settings,
+            ticket,
+            form=form,
+            errors=errors,
             status_code=422,
         )
     try:
         callbacks.record_answers(
-            session, ticket, answers, actor=tickets.Actor.staff(user),
-            channel=CallbackChannel.PHONE, user_id=user.id,
+            session,
+            ticket,
+            answers,
+            actor=tickets.Actor.staff(user),
+            channel=CallbackChannel.PHONE,
+            user_id=user.id,
         )
     except callbacks.CallbackError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
@@ -169,7 +207,10 @@ async def callback_answers(
 
 @router.get("/survey/{token}", name="survey")
 def survey(
-    token: str, request: Request, session: SessionDep, templates: TemplatesDep,
+    token: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
     settings: SettingsDep,
 ) -> Response:
     found = callbacks.survey_for(session, token)
@@ -190,7 +231,10 @@ def survey(
 
 @router.post("/survey/{token}", name="survey_answer", dependencies=[CsrfDep])
 async def survey_answer(
-    token: str, request: Request, session: SessionDep, templates: TemplatesDep,
+    token: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
     settings: SettingsDep,
 ) -> Response:
     found = callbacks.survey_for(session, token)
@@ -201,8 +245,11 @@ async def survey_answer(
             request,
             "public/survey.html",
             {
-                "valid": found is not None, "ticket": found[1] if found else None,
-                "form": form, "errors": errors, "token": token,
+                "valid": found is not None,
+                "ticket": found[1] if found else None,
+                "form": form,
+                "errors": errors,
+                "token": token,
                 "csrf_token": csrf.issue_token(request, settings.secret_key),
             },
             status_code=404 if found is None else 422,
@@ -217,22 +264,36 @@ async def survey_answer(
 
 @router.get("/staff/appeals/new/{number}", name="appeal_form")
 def appeal_form(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep,
-    settings: SettingsDep, user: Handler,
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Handler,
 ) -> Response:
     ticket = _ticket(session, number)
     return templates.TemplateResponse(
-        request, "staff/callbacks/appeal_form.html",
-        {"ticket": ticket, "form": {}, "errors": {},
-         "csrf_token": csrf.issue_token(request, settings.secret_key)},
+        request,
+        "staff/callbacks/appeal_form.html",
+        {
+            "ticket": ticket,
+            "form": {},
+            "errors": {},
+            "csrf_token": csrf.issue_token(request, settings.secret_key),
+        },
     )
 
 
 @router.post("/staff/appeals/new/{number}", name="appeal_file", dependencies=[CsrfDep])
 def appeal_file(
-    number: str, request: Request, session: SessionDep, templates: TemplatesDep,
-    settings: SettingsDep, user: Handler,
-    reason: Annotated[str, Form()] = "", evidence: Annotated[str, Form()] = "",
+    number: str,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Handler,
+    reason: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
 ) -> Response:
     ticket = _ticket(session, number)
     errors: dict[str, str] = {}
@@ -247,9 +308,14 @@ def appeal_file(
             errors["reason"] = str(exc)
     if errors:
         return templates.TemplateResponse(
-            request, "staff/callbacks/appeal_form.html",
-            {"ticket": ticket, "form": {"reason": reason, "evidence": evidence},
-             "errors": errors, "csrf_token": csrf.issue_token(request, settings.secret_key)},
+            request,
+            "staff/callbacks/appeal_form.html",
+            {
+                "ticket": ticket,
+                "form": {"reason": reason, "evidence": evidence},
+                "errors": errors,
+                "csrf_token": csrf.issue_token(request, settings.secret_key),
+            },
             status_code=422,
         )
     session.commit()
@@ -260,21 +326,34 @@ def appeal_file(
 
 @router.get("/staff/appeals", name="appeals")
 def appeal_list(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep,
-    user: Supervisor, page: int = 1,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    page: int = 1,
 ) -> Response:
     return templates.TemplateResponse(
-        request, "staff/callbacks/appeals.html",
-        {"rows": callbacks.appeals(session, page=max(page, 1)), "errors": {},
-         "csrf_token": csrf.issue_token(request, settings.secret_key)},
+        request,
+        "staff/callbacks/appeals.html",
+        {
+            "rows": callbacks.appeals(session, page=max(page, 1)),
+            "errors": {},
+            "csrf_token": csrf.issue_token(request, settings.secret_key),
+        },
     )
 
 
 @router.post("/staff/appeals/{appeal_id}/decide", name="appeal_decide", dependencies=[CsrfDep])
 def appeal_decide(
-    appeal_id: int, request: Request, session: SessionDep, templates: TemplatesDep,
-    settings: SettingsDep, user: Supervisor,
-    decision: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+    appeal_id: int,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
@@ -283,7 +362,9 @@ def appeal_decide(
     if decision not in (AppealDecision.ACCEPTED.value, AppealDecision.REJECTED.value):
         errors[f"decision-{appeal_id}"] = _("Accept or reject the appeal.")
     if not reason.strip() or len(reason) > 400:
-        errors[f"reason-{appeal_id}"] = _("Give the reason for the decision (up to 400 characters).")
+        errors[f"reason-{appeal_id}"] = _(
+            "Give the reason for the decision (up to 400 characters)."
+        )
     if not errors:
         try:
             callbacks.decide_appeal(
@@ -293,10 +374,14 @@ def appeal_decide(
             errors[f"decision-{appeal_id}"] = str(exc)
     if errors:
         return templates.TemplateResponse(
-            request, "staff/callbacks/appeals.html",
-            {"rows": callbacks.appeals(session), "errors": errors,
-             "form": {"id": appeal_id, "decision": decision, "reason": reason},
-             "csrf_token": csrf.issue_token(request, settings.secret_key)},
+            request,
+            "staff/callbacks/appeals.html",
+            {
+                "rows": callbacks.appeals(session),
+                "errors": errors,
+                "form": {"id": appeal_id, "decision": decision, "reason": reason},
+                "csrf_token": csrf.issue_token(request, settings.secret_key),
+            },
             status_code=422,
         )
     session.commit()

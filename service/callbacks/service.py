@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import func
@@ -236,7 +236,10 @@ def issue_survey(session: Session, ticket: Ticket, *, days: int) -> str:
         )
     )
     tickets.record(
-        session, ticket, "survey_link", actor=tickets.Actor.system("callbacks"),
+        session,
+        ticket,
+        "survey_link",
+        actor=tickets.Actor.system("callbacks"),
         visibility=Visibility.INTERNAL,
     )
     session.flush()
@@ -256,7 +259,9 @@ def survey_for(session: Session, token: str) -> tuple[SurveyToken, Ticket] | Non
     return row, ticket
 
 
-def answer_survey(session: Session, survey: SurveyToken, ticket: Ticket, answers: Answers) -> Outcome:
+def answer_survey(
+    session: Session, survey: SurveyToken, ticket: Ticket, answers: Answers
+) -> Outcome:
     """The citizen's own answers; the link works once. A dissatisfied citizen's ticket
     is re-handled (the office may still close it after an appeal)."""
     survey.used_at = clock.now()

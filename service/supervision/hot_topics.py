@@ -34,7 +34,12 @@ def week_start(moment: datetime, tz: ZoneInfo) -> datetime:
 
 
 def detect(
-    session: Session, *, tz: ZoneInfo, weeks: int, sigmas: float, min_count: int,
+    session: Session,
+    *,
+    tz: ZoneInfo,
+    weeks: int,
+    sigmas: float,
+    min_count: int,
     now: datetime | None = None,
 ) -> list[HotTopic]:
     """This week (so far) against the `weeks` full weeks before it, per category × district."""

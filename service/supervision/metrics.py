@@ -69,7 +69,9 @@ def day_period(first: date, last: date, tz: ZoneInfo) -> Period:
     """Whole local days first..last inclusive."""
     start = datetime(first.year, first.month, first.day, tzinfo=tz)
     end = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
-    return Period(f"{first.isoformat()}..{last.isoformat()}", start.astimezone(UTC), end.astimezone(UTC))
+    return Period(
+        f"{first.isoformat()}..{last.isoformat()}", start.astimezone(UTC), end.astimezone(UTC)
+    )
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,10 @@ class CallbackRow:
 
 def _ticket_tags() -> Any:
     """Each ticket's tags: its own plus those of its category."""
-    own = select(TicketTag.ticket_id.label("ticket_id"), TicketTag.tag_code.label("tag_code"))  # type: ignore[attr-defined]
-    inherited = select(
+    own: Select[Any] = select(
+        col(TicketTag.ticket_id).label("ticket_id"), col(TicketTag.tag_code).label("tag_code")
+    )
+    inherited: Select[Any] = select(
         col(Ticket.id).label("ticket_id"), col(CategoryTag.tag_code).label("tag_code")
     ).join(CategoryTag, col(CategoryTag.category_id) == Ticket.category_id)
     return union(own, inherited).subquery("ticket_tags")
@@ -159,7 +163,9 @@ def callback_rates(
     key, tags = _key(dimension, unit_column=col(Callback.unit_id))
     columns: list[Any] = [key]
     if bucket is not None:
-        columns.append(bucket_expr(session, col(Callback.answered_at), bucket, tz or ZoneInfo("UTC")))
+        columns.append(
+            bucket_expr(session, col(Callback.answered_at), bucket, tz or ZoneInfo("UTC"))
+        )
     query = (
         select(
             *columns,

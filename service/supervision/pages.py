@@ -42,22 +42,37 @@ def _month(value: str | None, settings: Settings) -> str:
 
 @router.get("/staff/supervision", name="supervision")
 def dashboard(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep,
-    user: Reader, month: str | None = None, dimension: Dimension = Dimension.UNIT,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Reader,
+    month: str | None = None,
+    dimension: Dimension = Dimension.UNIT,
 ) -> Response:
     """The three rates with sample sizes and intervals; every count links to its tickets."""
     label = _month(month, settings)
     period = metrics.month_period(label, settings.tz)
     w = metrics.Weights(settings.metrics_w_partly, settings.metrics_w_basic)
     rows = metrics.callback_rates(session, period, dimension)
-    workflow = {r.key: r for r in metrics.workflow_rates(session, period, dimension, as_of=min(clock.now(), period.end))}
+    workflow = {
+        r.key: r
+        for r in metrics.workflow_rates(
+            session, period, dimension, as_of=min(clock.now(), period.end)
+        )
+    }
     handling = {r.key: r for r in metrics.handling_hours(session, period, dimension)}
     return templates.TemplateResponse(
         request,
         "staff/supervision/dashboard.html",
         {
-            "month": label, "dimension": dimension, "dimensions": list(Dimension),
-            "rows": rows, "w": w, "workflow": workflow, "handling": handling,
+            "month": label,
+            "dimension": dimension,
+            "dimensions": list(Dimension),
+            "rows": rows,
+            "w": w,
+            "workflow": workflow,
+            "handling": handling,
             "labels": _labels(session, dimension),
             "min_sample": settings.metrics_min_sample,
         },
@@ -80,8 +95,15 @@ def _labels(session: Session, dimension: Dimension) -> dict[Any, Any]:
 
 @router.get("/staff/supervision/tickets", name="supervision_tickets")
 def drill_down(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep,
-    user: Reader, month: str, dimension: Dimension, key: str = "", measure: str = "answered",
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Reader,
+    month: str,
+    dimension: Dimension,
+    key: str = "",
+    measure: str = "answered",
     page: int = 1,
 ) -> Response:
     """The tickets behind a callback figure: numbers, category, status; no personal data."""
@@ -98,8 +120,10 @@ def drill_down(
         )
     )
     column = {
-        Dimension.UNIT: Callback.unit_id, Dimension.DISTRICT: Ticket.district_id,
-        Dimension.STREET: Ticket.street_id, Dimension.CATEGORY: Ticket.category_id,
+        Dimension.UNIT: Callback.unit_id,
+        Dimension.DISTRICT: Ticket.district_id,
+        Dimension.STREET: Ticket.street_id,
+        Dimension.CATEGORY: Ticket.category_id,
     }.get(dimension)
     if column is not None:
         query = query.where(col(column) == (int(key) if key.isdigit() else None))
@@ -118,37 +142,64 @@ def drill_down(
         query.order_by(col(Ticket.number)).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
     ).all()
     return templates.TemplateResponse(
-        request, "staff/supervision/tickets.html",
-        {"rows": rows, "total": total, "page": page, "month": period.label, "measure": measure,
-         "categories": {c.id: c for c in session.exec(select(Category))}},
+        request,
+        "staff/supervision/tickets.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "month": period.label,
+            "measure": measure,
+            "categories": {c.id: c for c in session.exec(select(Category))},
+        },
     )
 
 
 @router.get("/staff/supervision/reports", name="reports")
 def report_list(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
     user: Reader,
 ) -> Response:
     return templates.TemplateResponse(
-        request, "staff/supervision/reports.html",
-        {"snapshots": reports.snapshots(session), "can_publish": user.role is not Role.DEPUTY,
-         "errors": {}, "form": {}, "csrf_token": csrf.issue_token(request, settings.secret_key)},
+        request,
+        "staff/supervision/reports.html",
+        {
+            "snapshots": reports.snapshots(session),
+            "can_publish": user.role is not Role.DEPUTY,
+            "errors": {},
+            "form": {},
+            "csrf_token": csrf.issue_token(request, settings.secret_key),
+        },
     )
 
 
 @router.post("/staff/supervision/reports", name="report_publish", dependencies=[CsrfDep])
 def report_publish(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep,
-    user: Supervisor, month: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    month: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
 ) -> Response:
     """Publishing again makes a new version (a correction) beside the old ones."""
     if not MONTH.match(month) or len(note) > 200:
         return templates.TemplateResponse(
-            request, "staff/supervision/reports.html",
-            {"snapshots": reports.snapshots(session), "can_publish": True,
-             "errors": {"month": _("Enter the month as YYYY-MM, e.g. 2026-11.")} if not MONTH.match(month) else {"note": _("Keep the note under 200 characters.")},
-             "form": {"month": month, "note": note},
-             "csrf_token": csrf.issue_token(request, settings.secret_key)},
+            request,
+            "staff/supervision/reports.html",
+            {
+                "snapshots": reports.snapshots(session),
+                "can_publish": True,
+                "errors": {"month": _("Enter the month as YYYY-MM, e.g. 2026-11.")}
+                if not MONTH.match(month)
+                else {"note": _("Keep the note under 200 characters.")},
+                "form": {"month": month, "note": note},
+                "csrf_token": csrf.issue_token(request, settings.secret_key),
+            },
             status_code=422,
         )
     snapshot = reports.publish(session, month, settings, user_id=user.id, note=note)
@@ -170,27 +221,43 @@ def render_report_html(templates: Any, snapshot: Any, *, printable: bool) -> str
     template = templates.env.get_template(
         "staff/supervision/report_print.html" if printable else "staff/supervision/report_body.html"
     )
-    return str(template.render(
-        snapshot=snapshot, content=reports.content_of(snapshot), verified=reports.verify(snapshot)
-    ))
+    return str(
+        template.render(
+            snapshot=snapshot,
+            content=reports.content_of(snapshot),
+            verified=reports.verify(snapshot),
+        )
+    )
 
 
 @router.get("/staff/supervision/reports/{period}/v{version:int}", name="report")
 def report(
-    period: str, version: int, request: Request, session: SessionDep, templates: TemplatesDep,
+    period: str,
+    version: int,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
     user: Reader,
 ) -> Response:
     snapshot = _snapshot(session, period, version)
     return templates.TemplateResponse(
-        request, "staff/supervision/report.html",
-        {"snapshot": snapshot, "content": reports.content_of(snapshot),
-         "verified": reports.verify(snapshot)},
+        request,
+        "staff/supervision/report.html",
+        {
+            "snapshot": snapshot,
+            "content": reports.content_of(snapshot),
+            "verified": reports.verify(snapshot),
+        },
     )
 
 
 @router.get("/staff/supervision/reports/{period}/v{version:int}.{fmt}", name="report_file")
 def report_file(
-    period: str, version: int, fmt: str, session: SessionDep, templates: TemplatesDep,
+    period: str,
+    version: int,
+    fmt: str,
+    session: SessionDep,
+    templates: TemplatesDep,
     user: Reader,
 ) -> Response:
     snapshot = _snapshot(session, period, version)
@@ -207,43 +274,62 @@ def report_file(
     else:
         raise HTTPException(status_code=404, detail="Formats: csv, xlsx, pdf.")
     return Response(
-        body, media_type=media,
+        body,
+        media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 @router.get("/staff/supervision/hot-topics", name="hot_topics")
 def hot_topic_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, settings: SettingsDep,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
     user: Reader,
 ) -> Response:
     found = hot_topics.detect(
-        session, tz=settings.tz, weeks=settings.hot_topic_weeks,
-        sigmas=settings.hot_topic_sigmas, min_count=settings.hot_topic_min_count,
+        session,
+        tz=settings.tz,
+        weeks=settings.hot_topic_weeks,
+        sigmas=settings.hot_topic_sigmas,
+        min_count=settings.hot_topic_min_count,
     )
     adopted = hot_topics.topics(session)
     names = reports.names(session)
     return templates.TemplateResponse(
-        request, "staff/supervision/hot_topics.html",
-        {"found": found, "adopted": [(t, hot_topics.trend(session, t, tz=settings.tz)) for t in adopted],
-         "categories": {c.id: c for c in session.exec(select(Category))},
-         "areas": names["areas"], "can_adopt": user.role is not Role.DEPUTY,
-         "month": clock.now().astimezone(settings.tz).strftime("%Y-%m"),
-         "csrf_token": csrf.issue_token(request, settings.secret_key)},
+        request,
+        "staff/supervision/hot_topics.html",
+        {
+            "found": found,
+            "adopted": [(t, hot_topics.trend(session, t, tz=settings.tz)) for t in adopted],
+            "categories": {c.id: c for c in session.exec(select(Category))},
+            "areas": names["areas"],
+            "can_adopt": user.role is not Role.DEPUTY,
+            "month": clock.now().astimezone(settings.tz).strftime("%Y-%m"),
+            "csrf_token": csrf.issue_token(request, settings.secret_key),
+        },
     )
 
 
 @router.post("/staff/supervision/hot-topics", name="hot_topic_adopt", dependencies=[CsrfDep])
 def hot_topic_adopt(
-    request: Request, session: SessionDep, settings: SettingsDep, user: Supervisor,
-    month: Annotated[str, Form()], category_id: Annotated[int, Form()],
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    month: Annotated[str, Form()],
+    category_id: Annotated[int, Form()],
     area_id: Annotated[str, Form()] = "",
 ) -> Response:
     if not MONTH.match(month) or session.get(Category, category_id) is None:
         raise HTTPException(status_code=422, detail="Choose a month (YYYY-MM) and a category.")
     hot_topics.adopt(
-        session, month=month, category_id=category_id,
-        area_id=int(area_id) if area_id.isdigit() else None, user_id=user.id,
+        session,
+        month=month,
+        category_id=category_id,
+        area_id=int(area_id) if area_id.isdigit() else None,
+        user_id=user.id,
     )
     session.commit()
     return RedirectResponse(request.url_for("hot_topics"), 303)

@@ -52,11 +52,22 @@ def weights_for(settings: Settings, unit_class: UnitClass) -> tuple[float, float
     return settings.composite_weights.get(unit_class.value, settings.composite_weights_default)
 
 
+RatesCache = dict[str, dict[object, metrics.CallbackRow]]
+
+
 def _standings(
-    session: Session, period: metrics.Period, units: list[Unit], settings: Settings
+    session: Session,
+    period: metrics.Period,
+    units: list[Unit],
+    settings: Settings,
+    cache: RatesCache,
 ) -> list[Standing]:
     w = metrics.Weights(settings.metrics_w_partly, settings.metrics_w_basic)
-    by_unit = {r.key: r for r in metrics.callback_rates(session, period, metrics.Dimension.UNIT)}
+    if period.label not in cache:  # one GROUP BY per month serves every league
+        cache[period.label] = {
+            r.key: r for r in metrics.callback_rates(session, period, metrics.Dimension.UNIT)
+        }
+    by_unit = cache[period.label]
     result: list[Standing] = []
     for unit in units:
         assert unit.id is not None
@@ -84,14 +95,21 @@ def _rank(standings: list[Standing], settings: Settings) -> list[Standing]:
     """Rank the eligible by composite (ties share a rank); mark the low ones."""
     eligible = sorted(
         (s for s in standings if s.ranked and s.composite is not None),
-        key=lambda s: (-(s.composite or 0), s.code),
+        key=lambda s: (-round(s.composite or 0, 6), s.code),
     )
     ranks: dict[int, int] = {}
     for position, standing in enumerate(eligible, start=1):
         previous = eligible[position - 2] if position > 1 else None
-        same = previous is not None and previous.composite == standing.composite
+        # Equal to a millionth of a point is a tie (float sums differ in the last bits).
+        same = previous is not None and round(previous.composite or 0, 6) == round(
+            standing.composite or 0, 6
+        )
         ranks[standing.unit_id] = ranks[previous.unit_id] if same and previous else position
-    bottom = {s.unit_id for s in eligible[-settings.red_flag_bottom :]} if settings.red_flag_bottom else set()
+    bottom = (
+        {s.unit_id for s in eligible[-settings.red_flag_bottom :]}
+        if settings.red_flag_bottom
+        else set()
+    )
     out = []
     for s in standings:
         rank = ranks.get(s.unit_id)
@@ -109,10 +127,17 @@ def _replace(s: Standing, **changes: object) -> Standing:
 
 
 def league(
-    session: Session, month: str, which: League, settings: Settings
+    session: Session,
+    month: str,
+    which: League,
+    settings: Settings,
+    *,
+    cache: RatesCache | None = None,
 ) -> list[Standing]:
     """The month's table with change against last month and red flags for units low in this
-    month and each of the (red_flag_months - 1) months before."""
+    month and each of the (red_flag_months - 1) months before. Pass one `cache` to rank
+    several leagues from the same per-month counts."""
+    cache = {} if cache is None else cache
     tz: ZoneInfo = settings.tz
     units = list(
         session.exec(
@@ -124,7 +149,9 @@ def league(
     months = [month]
     for _ in range(max(settings.red_flag_months - 1, 1)):
         months.append(metrics.previous_month(months[-1]))
-    per_month = [_standings(session, metrics.month_period(m, tz), units, settings) for m in months]
+    per_month = [
+        _standings(session, metrics.month_period(m, tz), units, settings, cache) for m in months
+    ]
     tables = [{s.unit_id: s for s in standings} for standings in per_month]
     current = per_month[0]
     result = []
@@ -132,7 +159,10 @@ def league(
         before = tables[1].get(s.unit_id)
         change = (
             s.composite - before.composite
-            if s.ranked and before and before.ranked and before.composite is not None
+            if s.ranked
+            and before
+            and before.ranked
+            and before.composite is not None
             and s.composite is not None
             else None
         )

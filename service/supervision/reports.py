@@ -44,6 +44,7 @@ def build(session: Session, month: str, settings: Settings) -> dict[str, Any]:
     totals = city[0] if city else metrics.CallbackRow("all", 0, 0, 0, 0, 0, 0)
     volume = sum(n for _, n in metrics.volumes(session, period, metrics.Bucket.MONTH, tz))
     leagues: dict[str, list[dict[str, Any]]] = {}
+    cache: rankings.RatesCache = {}
     for which in rankings.League:
         leagues[which.value] = [
             {
@@ -60,10 +61,12 @@ def build(session: Session, month: str, settings: Settings) -> dict[str, Any]:
                 "change": _r(s.change, 2),
                 "red_flag": s.red_flag,
             }
-            for s in rankings.league(session, month, which, settings)
+            for s in rankings.league(session, month, which, settings, cache=cache)
         ]
     tags = {t.code: t for t in session.exec(select(Tag))}
-    per_tag = {r.key: r for r in metrics.complaints_per_10k(session, period, by=metrics.Dimension.TAG)}
+    per_tag = {
+        r.key: r for r in metrics.complaints_per_10k(session, period, by=metrics.Dimension.TAG)
+    }
     population = metrics.city_population(session)
     vulnerable = [
         {
@@ -196,8 +199,17 @@ def latest_published(session: Session) -> ReportSnapshot | None:
 # --- files: rendered from the stored JSON, so the same snapshot gives the same bytes ---------
 
 LEAGUE_COLUMNS = (
-    "league", "rank", "unit", "name_zh", "answered", "response", "resolution", "satisfaction",
-    "composite", "change", "red_flag",
+    "league",
+    "rank",
+    "unit",
+    "name_zh",
+    "answered",
+    "response",
+    "resolution",
+    "satisfaction",
+    "composite",
+    "change",
+    "red_flag",
 )
 
 
@@ -206,8 +218,19 @@ def _league_rows(content: dict[str, Any]) -> list[list[Any]]:
     for league, standings in content["leagues"].items():
         for s in standings:
             rows.append(
-                [league, s["rank"], s["unit"], s["name_zh"], s["answered"], s["response"],
-                 s["resolution"], s["satisfaction"], s["composite"], s["change"], s["red_flag"]]
+                [
+                    league,
+                    s["rank"],
+                    s["unit"],
+                    s["name_zh"],
+                    s["answered"],
+                    s["response"],
+                    s["resolution"],
+                    s["satisfaction"],
+                    s["composite"],
+                    s["change"],
+                    s["red_flag"],
+                ]
             )
     return rows
 
@@ -217,7 +240,9 @@ def to_csv(snapshot: ReportSnapshot) -> bytes:
     content = content_of(snapshot)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["period", snapshot.period, "version", snapshot.version, "sha256", snapshot.sha256])
+    writer.writerow(
+        ["period", snapshot.period, "version", snapshot.version, "sha256", snapshot.sha256]
+    )
     writer.writerow(LEAGUE_COLUMNS)
     for row in _league_rows(content):
         writer.writerow(["" if v is None else v for v in row])
@@ -238,7 +263,9 @@ def to_xlsx(snapshot: ReportSnapshot) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "leagues"
-    sheet.append(["period", snapshot.period, "version", snapshot.version, "sha256", snapshot.sha256])
+    sheet.append(
+        ["period", snapshot.period, "version", snapshot.version, "sha256", snapshot.sha256]
+    )
     sheet.append(list(LEAGUE_COLUMNS))
     for row in _league_rows(content):
         sheet.append(row)

@@ -63,7 +63,9 @@ class Surge:
     score: float  # standard deviations above the usual level
 
 
-def surge(this_week: int, previous: Sequence[int], *, sigmas: float, min_count: int) -> Surge | None:
+def surge(
+    this_week: int, previous: Sequence[int], *, sigmas: float, min_count: int
+) -> Surge | None:
     """A surge when this week's count reaches min_count and exceeds mean + sigmas·σ of the
     previous weeks (missing weeks count as zero; σ is the population standard deviation)."""
     if this_week < min_count or not previous:

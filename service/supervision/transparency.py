@@ -4,7 +4,6 @@ personal data and no free text (no titles, descriptions, comments or reasons).""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -39,12 +38,20 @@ def transparency(
     city = metrics.callback_rates(session, period, metrics.Dimension.CITY)
     categories = {c.id: c for c in session.exec(select(Category))}
     areas = reports.names(session)["areas"]
-    top = [(categories[cid], n) for cid, n in metrics.top_categories(session, period) if cid in categories]
+    top = [
+        (categories[cid], n)
+        for cid, n in metrics.top_categories(session, period)
+        if cid in categories
+    ]
     snapshot = reports.latest_published(session)
     published = reports.content_of(snapshot) if snapshot else None
     hot = hot_topics.detect(
-        session, tz=tz, weeks=settings.hot_topic_weeks, sigmas=settings.hot_topic_sigmas,
-        min_count=settings.hot_topic_min_count, now=now,
+        session,
+        tz=tz,
+        weeks=settings.hot_topic_weeks,
+        sigmas=settings.hot_topic_sigmas,
+        min_count=settings.hot_topic_min_count,
+        now=now,
     )
     tags = {r.key: r for r in metrics.complaints_per_10k(session, period, by=metrics.Dimension.TAG)}
     vulnerable = [(code, tags.get(code)) for code in reports.VULNERABLE_TAGS]
@@ -60,10 +67,17 @@ def transparency(
         request,
         "public/transparency.html",
         {
-            "month": month, "city": city[0] if city else None, "w": w, "volumes": volumes,
-            "rate_trend": rate_trend, "top": top, "published": published, "snapshot": snapshot,
+            "month": month,
+            "city": city[0] if city else None,
+            "w": w,
+            "volumes": volumes,
+            "rate_trend": rate_trend,
+            "top": top,
+            "published": published,
+            "snapshot": snapshot,
             "hot": [(categories.get(h.category_id), areas.get(h.district_id), h) for h in hot],
-            "vulnerable": vulnerable, "tag_names": reports.names(session),
+            "vulnerable": vulnerable,
+            "tag_names": reports.names(session),
             # "<" escaped so the JSON can never close the script element it sits in.
             "chart_json": json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
         },

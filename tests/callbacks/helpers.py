@@ -23,8 +23,12 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def make_user(session: Session, *, username: str, role: Role, unit: Unit | None = None) -> User:
     user = User(
-        username=username, display_name=username, password_hash="-", role=role,
-        unit_id=unit.id if unit else None, created_at=clock.now(),
+        username=username,
+        display_name=username,
+        password_hash="-",
+        role=role,
+        unit_id=unit.id if unit else None,
+        created_at=clock.now(),
     )
     session.add(user)
     session.flush()
@@ -51,16 +55,25 @@ def ticket_awaiting_callback(
     session: Session, unit: Unit, *, channel: Channel = Channel.HOTLINE, **requester: str
 ) -> Ticket:
     draft = tickets.TicketDraft(
-        channel=channel, type=TicketType.COMPLAINT, title="超市卖假酒",
-        description="在某超市买到假冒白酒。", requester_name=requester.get("name", "张三"),
+        channel=channel,
+        type=TicketType.COMPLAINT,
+        title="超市卖假酒",
+        description="在某超市买到假冒白酒。",
+        requester_name=requester.get("name", "张三"),
         requester_phone=requester.get("phone", "13800000000"),
         requester_email=requester.get("email", ""),
     )
-    ticket, _ = tickets.create_ticket(session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ)
+    ticket, _ = tickets.create_ticket(
+        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ
+    )
     actor = tickets.Actor.system()
     tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=actor)
-    tickets.transition(session, ticket, Action.DISPATCH, actor=actor, changes={"lead_unit_id": unit.id})
+    tickets.transition(
+        session, ticket, Action.DISPATCH, actor=actor, changes={"lead_unit_id": unit.id}
+    )
     tickets.transition(session, ticket, Action.SIGN_FOR, actor=actor)
-    tickets.transition(session, ticket, Action.SUBMIT_REPLY, actor=actor, changes={"public_reply": "已查处"})
+    tickets.transition(
+        session, ticket, Action.SUBMIT_REPLY, actor=actor, changes={"public_reply": "已查处"}
+    )
     tickets.transition(session, ticket, Action.ACCEPT_REPLY, actor=actor)
     return ticket

@@ -35,14 +35,21 @@ def test_satisfied_callback_closes_and_counts_for_the_lead_unit(
     assert "13800000000" not in queue.text
     page = f"/staff/callbacks/{ticket.number}"
     assert "138****0000" in client.get(page).text  # masked by default
-    response = submit(client, page, f"{page}/answers",
-                      {"contacted": "yes", "resolved": "partly", "satisfied": "basically"})
+    response = submit(
+        client,
+        page,
+        f"{page}/answers",
+        {"contacted": "yes", "resolved": "partly", "satisfied": "basically"},
+    )
     assert response.status_code == 303
     fresh = _reload(session, ticket)
     assert (fresh.status, fresh.close_reason) == (Status.CLOSED, CloseReason.RESOLVED)
     row = session.exec(select(Callback)).one()
     assert (row.unit_id, row.contacted, row.resolved, row.satisfied) == (
-        unit.id, True, "partly", "basically",
+        unit.id,
+        True,
+        "partly",
+        "basically",
     )
     assert session.get(HandlingTime, ticket.id) is not None
     assert ticket.number not in client.get("/staff/callbacks").text
@@ -69,8 +76,17 @@ def test_dissatisfied_with_the_unit_at_fault_reopens_for_re_handling(
     sign_in(client, make_user(session, username="op", role=Role.OPERATOR))
     session.commit()
     page = f"/staff/callbacks/{ticket.number}"
-    submit(client, page, f"{page}/answers", {"contacted": "yes", "resolved": "not",
-                                             "satisfied": "dissatisfied", "unit_at_fault": "yes"})
+    submit(
+        client,
+        page,
+        f"{page}/answers",
+        {
+            "contacted": "yes",
+            "resolved": "not",
+            "satisfied": "dissatisfied",
+            "unit_at_fault": "yes",
+        },
+    )
     fresh = _reload(session, ticket)
     assert fresh.status is Status.HANDLING and fresh.replied_at is None
 
@@ -90,14 +106,18 @@ def test_unreachable_after_the_allowed_attempts_closes_without_rating(
     assert session.exec(select(Callback)).first() is None
 
 
-def test_the_rated_unit_cannot_record_its_own_callback(client: TestClient, session: Session) -> None:
+def test_the_rated_unit_cannot_record_its_own_callback(
+    client: TestClient, session: Session
+) -> None:
     unit = make_unit(session)
     ticket = ticket_awaiting_callback(session, unit)
     sign_in(client, make_user(session, username="h", role=Role.HANDLER, unit=unit))
     session.commit()
     assert client.get(f"/staff/callbacks/{ticket.number}").status_code == 403
-    response = client.post(f"/staff/callbacks/{ticket.number}/answers",
-                           data={"contacted": "yes", "resolved": "resolved", "satisfied": "satisfied"})
+    response = client.post(
+        f"/staff/callbacks/{ticket.number}/answers",
+        data={"contacted": "yes", "resolved": "resolved", "satisfied": "satisfied"},
+    )
     assert response.status_code == 403
     assert _reload(session, ticket).status is Status.PENDING_CALLBACK
 
@@ -111,7 +131,9 @@ def test_citizen_answers_a_survey_link_once(client: TestClient, session: Session
     page = f"/survey/{token}"
     bad = submit(client, page, page, {"contacted": "yes"})
     assert bad.status_code == 422 and 'value="yes" checked' in bad.text
-    done = submit(client, page, page, {"contacted": "yes", "resolved": "resolved", "satisfied": "satisfied"})
+    done = submit(
+        client, page, page, {"contacted": "yes", "resolved": "resolved", "satisfied": "satisfied"}
+    )
     assert done.status_code == 200
     assert _reload(session, ticket).status is Status.CLOSED
     assert client.get(page).status_code == 404  # one time only
@@ -131,8 +153,12 @@ def test_appeal_accepted_excludes_the_ticket_from_assessment(
     session.commit()
     sign_in(client, operator)
     page = f"/staff/callbacks/{ticket.number}"
-    submit(client, page, f"{page}/answers", {"contacted": "yes", "resolved": "not",
-                                             "satisfied": "dissatisfied", "unit_at_fault": "no"})
+    submit(
+        client,
+        page,
+        f"{page}/answers",
+        {"contacted": "yes", "resolved": "not", "satisfied": "dissatisfied", "unit_at_fault": "no"},
+    )
     assert _reload(session, ticket).status is Status.CLOSED
 
     form = f"/staff/appeals/new/{ticket.number}"
@@ -142,7 +168,12 @@ def test_appeal_accepted_excludes_the_ticket_from_assessment(
     sign_in(client, handler)
     empty = submit(client, form, form, {"reason": "诉求超出职权", "evidence": ""})
     assert empty.status_code == 422 and "诉求超出职权" in empty.text
-    assert submit(client, form, form, {"reason": "诉求超出职权", "evidence": "现场照片与执法记录"}).status_code == 200
+    assert (
+        submit(
+            client, form, form, {"reason": "诉求超出职权", "evidence": "现场照片与执法记录"}
+        ).status_code
+        == 200
+    )
     assert client.get("/staff/appeals").status_code == 403
 
     sign_in(client, supervisor)
@@ -150,8 +181,15 @@ def test_appeal_accepted_excludes_the_ticket_from_assessment(
     decide = f"/staff/appeals/{appeal.id}/decide"
     missing = submit(client, "/staff/appeals", decide, {"decision": "accepted", "reason": ""})
     assert missing.status_code == 422
-    assert submit(client, "/staff/appeals", decide,
-                  {"decision": "accepted", "reason": "证据充分，诉求不合理"}).status_code == 303
+    assert (
+        submit(
+            client,
+            "/staff/appeals",
+            decide,
+            {"decision": "accepted", "reason": "证据充分，诉求不合理"},
+        ).status_code
+        == 303
+    )
     fresh = _reload(session, ticket)
     assert fresh.assessment_excluded and fresh.exclusion_reason == "证据充分，诉求不合理"
     assert "证据充分" in client.get("/staff/appeals").text

@@ -27,7 +27,12 @@ def test_three_rates_per_unit(session: Session) -> None:
     a = rows[city.ids["a"]]
     # A: 5 answered; 4 contacted; 2 resolved + 2 partly; 3 satisfied + 1 basically.
     assert (a.answered, a.contacted, a.resolved, a.partly, a.satisfied, a.basically) == (
-        5, 4, 2, 2, 3, 1,
+        5,
+        4,
+        2,
+        2,
+        3,
+        1,
     )
     assert a.response() == pytest.approx(0.8)
     assert a.resolution(W) == pytest.approx((2 + 0.5 * 2) / 5)  # 0.6
@@ -89,10 +94,15 @@ def test_complaints_per_10k_residents(session: Session) -> None:
     city = dataset.build(session)
     (overall,) = metrics.complaints_per_10k(session, NOV)
     assert overall.per_10k() == pytest.approx(4 / 500_000 * 10_000)  # 0.08
-    by_district = {r.key: r.per_10k() for r in metrics.complaints_per_10k(session, NOV, by=Dimension.DISTRICT)}
+    by_district = {
+        r.key: r.per_10k() for r in metrics.complaints_per_10k(session, NOV, by=Dimension.DISTRICT)
+    }
     assert by_district[city.ids["d1"]] == pytest.approx(0.15)
     assert by_district[city.ids["d2"]] == pytest.approx(1 / 30)
-    by_tag = {r.key: (r.complaints, r.per_10k()) for r in metrics.complaints_per_10k(session, NOV, by=Dimension.TAG)}
+    by_tag = {
+        r.key: (r.complaints, r.per_10k())
+        for r in metrics.complaints_per_10k(session, NOV, by=Dimension.TAG)
+    }
     # elderly comes from t1's category, minors from t4's own tag.
     assert by_tag == {"elderly": (1, pytest.approx(0.02)), "minors": (1, pytest.approx(0.02))}
 

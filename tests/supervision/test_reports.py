@@ -37,11 +37,19 @@ def test_published_month_is_byte_identical_after_edits_and_verifies(
     session.commit()
     sign_in(client, supervisor)
     with clock.frozen(local("2026-12-02T09:00")):
-        bad = submit(client, "/staff/supervision/reports", "/staff/supervision/reports",
-                     {"month": "2026-13", "note": "x"})
+        bad = submit(
+            client,
+            "/staff/supervision/reports",
+            "/staff/supervision/reports",
+            {"month": "2026-13", "note": "x"},
+        )
         assert bad.status_code == 422 and 'value="2026-13"' in bad.text
-        published = submit(client, "/staff/supervision/reports", "/staff/supervision/reports",
-                           {"month": "2026-11", "note": "first"})
+        published = submit(
+            client,
+            "/staff/supervision/reports",
+            "/staff/supervision/reports",
+            {"month": "2026-11", "note": "first"},
+        )
     assert published.status_code == 303
     base = published.headers["location"]
     before = _files(client, base)
@@ -65,15 +73,21 @@ def test_published_month_is_byte_identical_after_edits_and_verifies(
 
     # A correction is a new version beside the old one; both stay readable.
     with clock.frozen(local("2026-12-03T09:00")):
-        submit(client, "/staff/supervision/reports", "/staff/supervision/reports",
-               {"month": "2026-11", "note": "correction"})
+        submit(
+            client,
+            "/staff/supervision/reports",
+            "/staff/supervision/reports",
+            {"month": "2026-11", "note": "correction"},
+        )
     v1, v2 = reports.snapshots(session, period="2026-11")
     assert (v1.version, v2.version) == (1, 2) and v1.sha256 != v2.sha256
     assert client.get(base).status_code == 200
     assert _files(client, base) == before
 
 
-def test_deputy_reads_reports_but_cannot_publish(client: TestClient, session: Session, settings: Settings) -> None:
+def test_deputy_reads_reports_but_cannot_publish(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
     dataset.build(session)
     reports.publish(session, "2026-11", settings, user_id=None)
     deputy = make_user(session, username="npc", role=Role.DEPUTY)
@@ -84,7 +98,9 @@ def test_deputy_reads_reports_but_cannot_publish(client: TestClient, session: Se
     assert "report_publish" not in listing.text and 'name="month"' not in listing.text
     assert client.post("/staff/supervision/reports", data={"month": "2026-11"}).status_code == 403
     assert client.get("/staff/supervision/reports/2026-11/v1").status_code == 200
-    drill = client.get("/staff/supervision/tickets?month=2026-11&dimension=unit&key=1&measure=answered")
+    drill = client.get(
+        "/staff/supervision/tickets?month=2026-11&dimension=unit&key=1&measure=answered"
+    )
     assert drill.status_code == 200 and "张三" not in drill.text and "13800000000" not in drill.text
 
 
@@ -107,9 +123,18 @@ def test_public_outputs_carry_no_personal_data(
         t.title = f"{NAME} {PHONE} 投诉"
         t.description = f"请联系 {EMAIL}"
         session.add(t)
-        session.add(Callback(ticket_id=t.id or 0, unit_id=None, answered_at=local(f"2026-11-2{i}T10:00"),
-                             contacted=True, resolved=dataset.R, satisfied=dataset.S,
-                             channel="phone", comment=f"{NAME} 说谢谢 {PHONE}"))  # type: ignore[arg-type]
+        session.add(
+            Callback(
+                ticket_id=t.id or 0,
+                unit_id=None,
+                answered_at=local(f"2026-11-2{i}T10:00"),
+                contacted=True,
+                resolved=dataset.R,
+                satisfied=dataset.S,
+                channel="phone",
+                comment=f"{NAME} 说谢谢 {PHONE}",
+            )
+        )  # type: ignore[arg-type]
     snapshot = reports.publish(session, "2026-11", settings, user_id=None)
     deputy = make_user(session, username="npc", role=Role.DEPUTY)
     session.commit()
@@ -123,10 +148,21 @@ def test_public_outputs_carry_no_personal_data(
     outputs["html"] = files["html"].decode()
     outputs["csv"] = files["csv"].decode("utf-8-sig")
     with zipfile.ZipFile(io.BytesIO(files["xlsx"])) as book:
-        outputs["xlsx"] = "".join(book.read(n).decode() for n in book.namelist() if n.endswith(".xml"))
+        outputs["xlsx"] = "".join(
+            book.read(n).decode() for n in book.namelist() if n.endswith(".xml")
+        )
     pdf = pypdf.PdfReader(io.BytesIO(files["pdf"]))
     outputs["pdf"] = "".join(page.extract_text() for page in pdf.pages)
     assert "甲局" in outputs["pdf"] and "甲局" in outputs["xlsx"]
     for where, text in outputs.items():
-        for secret in (NAME, PHONE, EMAIL, "欧阳", "nana.ouyang", "张三", "13800000000", "超市卖假酒"):
+        for secret in (
+            NAME,
+            PHONE,
+            EMAIL,
+            "欧阳",
+            "nana.ouyang",
+            "张三",
+            "13800000000",
+            "超市卖假酒",
+        ):
             assert secret not in text, f"{secret!r} leaked into {where}"
