@@ -207,6 +207,7 @@ class WorkflowRow:
     closure_counted: int
     returned: int
     reopened: int
+    extended: int
 
     def on_time_sign_for(self) -> float | None:
         return stats.rate(self.signed_on_time, self.sign_for_counted)
@@ -220,9 +221,17 @@ class WorkflowRow:
     def reopen_rate(self) -> float | None:
         return stats.rate(self.reopened, self.work_orders)
 
+    def extension_rate(self) -> float | None:
+        return stats.rate(self.extended, self.work_orders)
+
+
+# Event names written by the workbench branch (service/sla/service.py) for 延期 requests.
+EXTENSION_REQUESTED = "extension_requested"
+FLAG_ACTIONS = ("request_return", "reopen", EXTENSION_REQUESTED)
+
 
 def _event_flags() -> Any:
-    """Per ticket: was it ever returned (退单 asked) or reopened (重办)."""
+    """Per ticket: was it ever returned (退单 asked), reopened (重办) or extended (延期 asked)."""
     return (
         select(
             col(TicketEvent.ticket_id).label("ticket_id"),
@@ -230,8 +239,11 @@ def _event_flags() -> Any:
                 "returned"
             ),
             func.max(case((col(TicketEvent.action) == "reopen", 1), else_=0)).label("reopened"),
+            func.max(case((col(TicketEvent.action) == EXTENSION_REQUESTED, 1), else_=0)).label(
+                "extended"
+            ),
         )
-        .where(col(TicketEvent.action).in_(("request_return", "reopen")))
+        .where(col(TicketEvent.action).in_(FLAG_ACTIONS))
         .group_by(col(TicketEvent.ticket_id))
         .subquery("flags")
     )
@@ -245,8 +257,8 @@ def done_at() -> ColumnElement[Any]:
 def workflow_rates(
     session: Session, period: Period, dimension: Dimension, *, as_of: datetime
 ) -> list[WorkflowRow]:
-    """On-time sign-for and closure (an open overdue ticket counts as late), return and
-    reopen rates, over work orders filed in the period, as they stand at `as_of`."""
+    """On-time sign-for and closure (an open overdue ticket counts as late), return, reopen
+    and extension rates, over work orders filed in the period, as they stand at `as_of`."""
     key, tags = _key(dimension, unit_column=col(Ticket.lead_unit_id))
     flags = _event_flags()
     done = done_at()
@@ -268,6 +280,7 @@ def workflow_rates(
             _count_if(closure_counted),
             func.coalesce(func.sum(flags.c.returned), 0),
             func.coalesce(func.sum(flags.c.reopened), 0),
+            func.coalesce(func.sum(flags.c.extended), 0),
         )
         .select_from(Ticket)
         .outerjoin(flags, flags.c.ticket_id == Ticket.id)

@@ -203,6 +203,8 @@ def build(session: Session) -> City:
     with clock.frozen(local("2026-11-03T10:00")):
         tickets.record(session, t2, "request_return", actor=actor, reason="not ours")
         tickets.record(session, t1, "reopen", actor=actor, reason="dissatisfied")
+        tickets.record(session, t3, "extension_requested", actor=actor, reason="needs survey")
+        tickets.record(session, t3, "extension_approved", actor=actor, reason="ok")
     # Two direct answers (consultations) in November; one ticket just after midnight local
     # on 1 December (still 30 November in UTC) that November must not count.
     for at in ("2026-11-06T09:00", "2026-11-07T09:00"):

@@ -68,6 +68,7 @@ def test_workflow_rates_count_open_overdue_tickets_as_late(session: Session) -> 
     assert (a.closed_on_time, a.closure_counted) == (1, 3)  # t3 open and overdue = late
     assert a.return_rate() == pytest.approx(0.25)
     assert a.reopen_rate() == pytest.approx(0.25)
+    assert a.extension_rate() == pytest.approx(0.25)  # t3 asked for one (延期)
 
 
 def test_direct_answer_rate_and_local_month_edges(session: Session) -> None:
