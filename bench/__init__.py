@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m bench.NAME` prints one JSON line per figure."""
+"""Benchmarks: python -m bench.NAME prints one JSON line per figure."""

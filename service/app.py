@@ -80,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(callback_pages.router)
     app.include_router(supervision_pages.router)
     app.include_router(transparency.router)
+    _include_hotline(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> Response:
@@ -108,3 +109,29 @@ def create_app(settings: Settings) -> FastAPI:
         return templates.TemplateResponse(request, "public/home.html", {})
 
     return app
+
+
+def _include_hotline(app: FastAPI) -> None:
+    """Staff sign-in, admin, the staff ticket page, the hotline console and the call feed."""
+    from service.auth import admin as auth_admin
+    from service.auth import api as auth_api
+    from service.auth import deps as auth_deps
+    from service.auth import pages as auth_pages
+    from service.calls import api as calls_api
+    from service.calls import pages as calls_pages
+    from service.catalogue import knowledge_pages
+    from service.intake import hotline
+    from service.tickets import staff_view
+
+    auth_deps.install(app)
+    for module in (
+        auth_pages,
+        auth_api,
+        auth_admin,
+        knowledge_pages,
+        staff_view,
+        hotline,
+        calls_pages,
+        calls_api,
+    ):
+        app.include_router(module.router)

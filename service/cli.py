@@ -191,7 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Domains add their own commands here (routing, calendar, calls)."""
-    return []
+    from service.calls.cli import register as register_calls
+
+    return [register_calls]
 
 
 def _safe_url(settings: Settings) -> str:

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     hot_topic_min_count: int = Field(default=5, ge=1)
     hot_topic_sigmas: float = Field(default=2.0, ge=0)
 
+    # Staff sessions and sign-in throttling (the hotline issue).
+    session_max_age_hours: int = Field(default=12, ge=1, le=24 * 7)
+    session_idle_minutes: int = Field(default=60, ge=5)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    # The telephony feed posts batches; a body larger than this is refused with 413.
+    calls_api_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:
         if self.env is Env.PROD and (

@@ -48,6 +48,15 @@ def _supervision_jobs() -> list[ScheduledJob]:
 JOBS.extend(_supervision_jobs())
 
 
+def _prune_staff_sessions(session: Session, now: datetime) -> None:
+    from service.auth import sessions
+
+    sessions.prune(session, now)
+
+
+JOBS.append(ScheduledJob("prune_staff_sessions", _prune_staff_sessions, every_seconds=3600))
+
+
 def run_once(engine: Engine, job: ScheduledJob) -> None:
     """One run of a job in its own transaction; a failure is logged and retried next tick."""
     try:

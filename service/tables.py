@@ -2,6 +2,8 @@
 
 from service.auth import models as auth_models
 from service.callbacks import models as callbacks_models
+from service.calls import models as calls_models
+from service.catalogue import knowledge as knowledge_models
 from service.catalogue import models as catalogue_models
 from service.places import models as places_models
 from service.sla import models as sla_models
@@ -12,7 +14,9 @@ __all__ = [
     "auth_models",
     "callbacks_models",
     "supervision_models",
+    "calls_models",
     "catalogue_models",
+    "knowledge_models",
     "places_models",
     "sla_models",
     "tickets_models",

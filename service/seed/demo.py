@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 from service import clock
 from service.auth.models import Role, User
 from service.auth.secrets import hash_password
+from service.catalogue import knowledge
 from service.places.models import Area, Unit
-from service.seed.loader import LoadSummary, load_reference_data
+from service.seed.loader import DATA_DIR, LoadSummary, load_reference_data
 
 DEMO_PASSWORD = "civic-demo-2026"  # noqa: S105 - printed on purpose: demo logins only
 
@@ -61,6 +62,9 @@ def seed_demo(session: Session) -> LoadSummary | None:
             )
         )
     session.flush()
+    knowledge_file = DATA_DIR / "knowledge_base.csv"
+    if knowledge_file.exists():
+        knowledge.load_csv(session, knowledge_file)
     return summary
 
 

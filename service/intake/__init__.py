@@ -1,0 +1,1 @@
+"""Intake: every way a ticket comes in (citizen portal, hotline console, APIs)."""

@@ -1,0 +1,31 @@
+"""Masking of requesters' personal data on staff pages: surname only, phone as 138****0000."""
+
+from __future__ import annotations
+
+
+def mask_name(name: str) -> str:
+    """Keep the surname (the first character of a Chinese name, the first word otherwise)."""
+    name = name.strip()
+    if not name:
+        return ""
+    if " " in name:
+        return name.split()[0] + " *"
+    return name[0] + "*" * max(1, min(len(name) - 1, 2))
+
+
+def mask_phone(phone: str) -> str:
+    """A mobile number keeps its first three and last four digits; short numbers their last two."""
+    digits = phone.strip()
+    if len(digits) >= 11:
+        return digits[:3] + "****" + digits[-4:]
+    if len(digits) > 4:
+        return "*" * (len(digits) - 2) + digits[-2:]
+    return "*" * len(digits)
+
+
+def mask_email(email: str) -> str:
+    """First letter of the mailbox and the domain: z***@example.com."""
+    local, at, domain = email.strip().partition("@")
+    if not at:
+        return mask_phone(email)
+    return (local[:1] + "***@" + domain) if local else "***@" + domain

@@ -1,0 +1,124 @@
+"""The staff ticket page: details with personal data masked, events, callers; logged unmasking."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from service import clock
+from service.auth.deps import CurrentUser
+from service.auth.models import PiiAccess
+from service.auth.render import render
+from service.calls import service as calls
+from service.catalogue.models import Category
+from service.deps import CsrfDep, SessionDep
+from service.places.models import Area, Unit
+from service.tickets import access
+from service.tickets import service as tickets
+from service.tickets.access import VisibleTicket
+from service.tickets.models import TicketAssist
+from service.tickets.pii import mask_email, mask_name, mask_phone
+from service.tickets.states import OPEN_STATES
+
+router = APIRouter(prefix="/staff/tickets", include_in_schema=False)
+# An unmasked view stays open this long after the logged request, then masks again.
+REVEAL_FOR = timedelta(minutes=10)
+
+
+@router.get("/{number}", name="staff_ticket")
+def ticket_page(
+    request: Request,
+    ticket: VisibleTicket,
+    user: CurrentUser,
+    session: SessionDep,
+    reveal: int | None = None,
+) -> Response:
+    """Everything about one ticket that this user may see; PII masked unless just unmasked."""
+    assert ticket.id is not None
+    hidden = access.requester_hidden(user, ticket)
+    unmasked = False
+    if reveal is not None and access.may_unmask(user, ticket):
+        log = session.get(PiiAccess, reveal)
+        unmasked = (
+            log is not None
+            and log.user_id == user.id
+            and log.ticket_id == ticket.id
+            and clock.now() - log.at <= REVEAL_FOR
+        )
+
+    def person(name: str, phone: str, email: str = "") -> dict[str, str]:
+        if hidden:
+            return {"name": "", "phone": "", "email": ""}
+        if unmasked:
+            return {"name": name, "phone": phone, "email": email}
+        return {"name": mask_name(name), "phone": mask_phone(phone), "email": mask_email(email)}
+
+    callers = [
+        {
+            "role": c.role.value,
+            "linked_at": c.linked_at,
+            "call": c.call,
+            **person(c.name, c.phone),
+        }
+        for c in calls.callers_of(session, ticket.id)
+    ]
+    assisting = session.exec(
+        select(Unit).join(TicketAssist).where(TicketAssist.ticket_id == ticket.id)
+    ).all()
+    return render(
+        request,
+        "staff/tickets/ticket.html",
+        {
+            "ticket": ticket,
+            "is_open": ticket.status in OPEN_STATES,
+            "requester": person(
+                ticket.requester_name, ticket.requester_phone, ticket.requester_email
+            ),
+            "requester_hidden": hidden,
+            "unmasked": unmasked,
+            "may_unmask": access.may_unmask(user, ticket) and not ticket.anonymous,
+            "events": tickets.events_of(session, ticket.id),
+            "callers": callers,
+            "category": session.get(Category, ticket.category_id) if ticket.category_id else None,
+            "district": session.get(Area, ticket.district_id) if ticket.district_id else None,
+            "street": session.get(Area, ticket.street_id) if ticket.street_id else None,
+            "lead_unit": session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None,
+            "assisting": assisting,
+        },
+    )
+
+
+@router.post("/{number}/unmask", name="staff_ticket_unmask", dependencies=[CsrfDep])
+def unmask(
+    request: Request,
+    ticket: VisibleTicket,
+    user: CurrentUser,
+    session: SessionDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Seeing the requester unmasked needs a reason; who, when, which ticket and why are logged."""
+    if not access.may_unmask(user, ticket):
+        raise HTTPException(status_code=403, detail="Your role does not allow this.")
+    if len(reason.strip()) < 4:
+        return RedirectResponse(
+            str(request.url_for("staff_ticket", number=ticket.number)) + "?unmask_error=1#pii",
+            status_code=303,
+        )
+    assert ticket.id is not None and user.id is not None
+    log = PiiAccess(
+        user_id=user.id,
+        ticket_id=ticket.id,
+        at=clock.now(),
+        reason=reason.strip()[:400],
+        client_addr=request.client.host if request.client else "",
+    )
+    session.add(log)
+    session.commit()
+    return RedirectResponse(
+        str(request.url_for("staff_ticket", number=ticket.number)) + f"?reveal={log.id}#pii",
+        status_code=303,
+    )
