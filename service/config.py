@@ -68,6 +68,23 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_from: str = "12345@example.invalid"
 
+    # Callbacks and supervision (issue 7).
+    callback_max_attempts: int = Field(default=3, ge=1, le=10)
+    survey_link_days: int = Field(default=14, ge=1)
+    # Weight of "partly resolved" and "basically satisfied" answers in the two rates.
+    metrics_w_partly: float = Field(default=0.5, ge=0, le=1)
+    metrics_w_basic: float = Field(default=0.8, ge=0, le=1)
+    metrics_min_sample: int = Field(default=10, ge=1)
+    # Composite weights (response, resolution, satisfaction) per unit class; others use default.
+    composite_weights_default: tuple[float, float, float] = (10, 45, 45)
+    composite_weights: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
+    red_flag_threshold: float = Field(default=80.0, ge=0, le=100)
+    red_flag_months: int = Field(default=2, ge=1)
+    red_flag_bottom: int = Field(default=3, ge=0)
+    hot_topic_weeks: int = Field(default=8, ge=2)
+    hot_topic_min_count: int = Field(default=5, ge=1)
+    hot_topic_sigmas: float = Field(default=2.0, ge=0)
+
     # Staff sessions and sign-in throttling (the hotline issue).
     session_max_age_hours: int = Field(default=12, ge=1, le=24 * 7)
     session_idle_minutes: int = Field(default=60, ge=5)

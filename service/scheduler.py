@@ -50,6 +50,19 @@ JOBS: list[ScheduledJob] = [
 ]
 
 
+def _supervision_jobs() -> list[ScheduledJob]:
+    from service.callbacks import jobs as callback_jobs
+    from service.supervision import jobs as supervision_jobs
+
+    return [
+        ScheduledJob("survey_links", callback_jobs.issue_survey_links, 300),
+        ScheduledJob("monthly_report", supervision_jobs.publish_last_month, 3600),
+    ]
+
+
+JOBS.extend(_supervision_jobs())
+
+
 def _prune_staff_sessions(session: Session, now: datetime) -> None:
     from service.auth import sessions
 

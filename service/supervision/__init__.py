@@ -1,0 +1,1 @@
+"""Supervision: metrics in SQL, rankings, frozen monthly reports, transparency, hot topics."""

@@ -1,0 +1,110 @@
+"""Hot topics: category × district weeks well above their usual level (SQL counts, pure test),
+and the monthly topic (每月一题) a supervisor adopts and follows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from service import clock
+from service.supervision import metrics, stats
+from service.supervision.models import MonthlyTopic
+from service.tickets.models import Ticket
+from service.tickets.states import Status
+
+
+@dataclass(frozen=True)
+class HotTopic:
+    category_id: int
+    district_id: int | None
+    week: str
+    surge: stats.Surge
+
+
+def week_start(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Monday 00:00 local of the week holding the moment."""
+    local = moment.astimezone(tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+
+
+def detect(
+    session: Session,
+    *,
+    tz: ZoneInfo,
+    weeks: int,
+    sigmas: float,
+    min_count: int,
+    now: datetime | None = None,
+) -> list[HotTopic]:
+    """This week (so far) against the `weeks` full weeks before it, per category × district."""
+    this_week = week_start(now or clock.now(), tz)
+    start = this_week - timedelta(weeks=weeks)
+    period = metrics.Period("hot", start, this_week + timedelta(weeks=1))
+    bucket = metrics.bucket_expr(session, col(Ticket.created_at), metrics.Bucket.WEEK, tz)
+    rows = session.execute(
+        select(col(Ticket.category_id), col(Ticket.district_id), bucket, func.count())
+        .where(
+            col(Ticket.created_at) >= period.start,
+            col(Ticket.created_at) < period.end,
+            col(Ticket.category_id).is_not(None),
+            col(Ticket.status) != Status.MERGED.value,
+        )
+        .group_by(col(Ticket.category_id), col(Ticket.district_id), bucket)
+    ).all()
+    labels = [(start + timedelta(weeks=i)).date().isoformat() for i in range(weeks + 1)]
+    counts: dict[tuple[int, int | None], dict[str, int]] = defaultdict(dict)
+    for category_id, district_id, week, n in rows:
+        counts[(int(category_id), district_id)][str(week)] = int(n)
+    found = []
+    for (category_id, district_id), by_week in counts.items():
+        previous = [by_week.get(label, 0) for label in labels[:-1]]
+        surge = stats.surge(
+            by_week.get(labels[-1], 0), previous, sigmas=sigmas, min_count=min_count
+        )
+        if surge is not None:
+            found.append(HotTopic(category_id, district_id, labels[-1], surge))
+    return sorted(found, key=lambda h: (-h.surge.score, h.category_id, h.district_id or 0))
+
+
+def adopt(
+    session: Session, *, month: str, category_id: int, area_id: int | None, user_id: int | None
+) -> MonthlyTopic:
+    """One monthly topic per month; adopting again replaces the month's choice."""
+    topic = session.exec(select(MonthlyTopic).where(MonthlyTopic.month == month)).first()
+    topic = topic or MonthlyTopic(month=month, category_id=category_id, adopted_at=clock.now())
+    topic.category_id = category_id
+    topic.area_id = area_id
+    topic.adopted_by = user_id
+    topic.adopted_at = clock.now()
+    session.add(topic)
+    session.flush()
+    return topic
+
+
+def topics(session: Session, *, limit: int = 12) -> list[MonthlyTopic]:
+    return list(
+        session.exec(select(MonthlyTopic).order_by(col(MonthlyTopic.month).desc()).limit(limit))
+    )
+
+
+def trend(
+    session: Session, topic: MonthlyTopic, *, tz: ZoneInfo, weeks: int = 12
+) -> list[tuple[str, int]]:
+    """Weekly tickets of the topic's category (and district) over the last weeks."""
+    end = week_start(clock.now(), tz) + timedelta(weeks=1)
+    bucket = metrics.bucket_expr(session, col(Ticket.created_at), metrics.Bucket.WEEK, tz)
+    query = select(bucket, func.count()).where(
+        col(Ticket.created_at) >= end - timedelta(weeks=weeks),
+        col(Ticket.created_at) < end,
+        col(Ticket.category_id) == topic.category_id,
+    )
+    if topic.area_id is not None:
+        query = query.where(col(Ticket.district_id) == topic.area_id)
+    rows = session.execute(query.group_by(bucket).order_by(bucket)).all()
+    return [(str(w), int(n)) for w, n in rows]

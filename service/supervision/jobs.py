@@ -1,0 +1,19 @@
+"""Scheduled supervision work: publish last month's report once the month is over."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from service.config import load_settings
+from service.supervision import metrics, reports
+
+
+def publish_last_month(session: Session, now: datetime) -> None:
+    """Idempotent: publishes version 1 of the previous local month only if none exists;
+    corrections are published by a supervisor as new versions."""
+    settings = load_settings()
+    month = metrics.previous_month(now.astimezone(settings.tz).strftime("%Y-%m"))
+    if not reports.snapshots(session, period=month):
+        reports.publish(session, month, settings, user_id=None, note="scheduled")

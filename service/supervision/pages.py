@@ -1,0 +1,335 @@
+"""Supervision pages for supervisors and deputies: figures with drill-down, reports, topics."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from service import clock
+from service.auth.deps import require_role
+from service.auth.models import Role, User
+from service.callbacks.models import Callback
+from service.catalogue.models import Category, Tag
+from service.config import Settings
+from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
+from service.i18n import gettext as _
+from service.i18n import use_locale
+from service.supervision import hot_topics, metrics, reports
+from service.supervision.metrics import Dimension
+from service.tickets.models import Ticket
+from service.web import csrf
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require_role(Role.SUPERVISOR, Role.DEPUTY, Role.ADMIN))]
+Supervisor = Annotated[User, Depends(require_role(Role.SUPERVISOR, Role.ADMIN))]
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PER_PAGE = 50
+MEASURES = ("answered", "contacted", "resolved", "partly", "satisfied", "basically", "dissatisfied")
+
+
+def _month(value: str | None, settings: Settings) -> str:
+    if value is None or value == "":
+        return metrics.previous_month(clock.now().astimezone(settings.tz).strftime("%Y-%m"))
+    if not MONTH.match(value):
+        raise HTTPException(status_code=422, detail="month must look like 2026-11")
+    return value
+
+
+@router.get("/staff/supervision", name="supervision")
+def dashboard(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Reader,
+    month: str | None = None,
+    dimension: Dimension = Dimension.UNIT,
+) -> Response:
+    """The three rates with sample sizes and intervals; every count links to its tickets."""
+    label = _month(month, settings)
+    period = metrics.month_period(label, settings.tz)
+    w = metrics.Weights(settings.metrics_w_partly, settings.metrics_w_basic)
+    rows = metrics.callback_rates(session, period, dimension)
+    workflow = {
+        r.key: r
+        for r in metrics.workflow_rates(
+            session, period, dimension, as_of=min(clock.now(), period.end)
+        )
+    }
+    handling = {r.key: r for r in metrics.handling_hours(session, period, dimension)}
+    return templates.TemplateResponse(
+        request,
+        "staff/supervision/dashboard.html",
+        {
+            "month": label,
+            "dimension": dimension,
+            "dimensions": list(Dimension),
+            "rows": rows,
+            "w": w,
+            "workflow": workflow,
+            "handling": handling,
+            "labels": _labels(session, dimension),
+            "min_sample": settings.metrics_min_sample,
+        },
+    )
+
+
+def _labels(session: Session, dimension: Dimension) -> dict[Any, Any]:
+    """Rows with names (units, areas, categories, tags) for a dimension's keys."""
+    names = reports.names(session)
+    if dimension is Dimension.UNIT:
+        return names["units"]
+    if dimension in (Dimension.DISTRICT, Dimension.STREET):
+        return names["areas"]
+    if dimension is Dimension.CATEGORY:
+        return {c.id: c for c in session.exec(select(Category))}
+    if dimension is Dimension.TAG:
+        return {t.code: t for t in session.exec(select(Tag))}
+    return {}
+
+
+@router.get("/staff/supervision/tickets", name="supervision_tickets")
+def drill_down(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Reader,
+    month: str,
+    dimension: Dimension,
+    key: str = "",
+    measure: str = "answered",
+    page: int = 1,
+) -> Response:
+    """The tickets behind a callback figure: numbers, category, status; no personal data."""
+    if measure not in MEASURES:
+        raise HTTPException(status_code=422, detail="unknown measure")
+    period = metrics.month_period(_month(month, settings), settings.tz)
+    query = (
+        select(Ticket)
+        .join(Callback, col(Callback.ticket_id) == Ticket.id)
+        .where(
+            col(Callback.answered_at) >= period.start,
+            col(Callback.answered_at) < period.end,
+            col(Ticket.assessment_excluded).is_(False),
+        )
+    )
+    column = {
+        Dimension.UNIT: Callback.unit_id,
+        Dimension.DISTRICT: Ticket.district_id,
+        Dimension.STREET: Ticket.street_id,
+        Dimension.CATEGORY: Ticket.category_id,
+    }.get(dimension)
+    if column is not None:
+        query = query.where(col(column) == (int(key) if key.isdigit() else None))
+    elif dimension is Dimension.TAG:
+        tags = metrics._ticket_tags()
+        query = query.join(tags, tags.c.ticket_id == Ticket.id).where(tags.c.tag_code == key)
+    if measure == "contacted":
+        query = query.where(col(Callback.contacted).is_(True))
+    elif measure in ("resolved", "partly"):
+        query = query.where(col(Callback.resolved) == measure)
+    elif measure in ("satisfied", "basically", "dissatisfied"):
+        query = query.where(col(Callback.satisfied) == measure)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = max(page, 1)
+    rows = session.exec(
+        query.order_by(col(Ticket.number)).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return templates.TemplateResponse(
+        request,
+        "staff/supervision/tickets.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "month": period.label,
+            "measure": measure,
+            "categories": {c.id: c for c in session.exec(select(Category))},
+        },
+    )
+
+
+@router.get("/staff/supervision/reports", name="reports")
+def report_list(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Reader,
+) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "staff/supervision/reports.html",
+        {
+            "snapshots": reports.snapshots(session),
+            "can_publish": user.role is not Role.DEPUTY,
+            "errors": {},
+            "form": {},
+            "csrf_token": csrf.issue_token(request, settings.secret_key),
+        },
+    )
+
+
+@router.post("/staff/supervision/reports", name="report_publish", dependencies=[CsrfDep])
+def report_publish(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    month: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Publishing again makes a new version (a correction) beside the old ones."""
+    if not MONTH.match(month) or len(note) > 200:
+        return templates.TemplateResponse(
+            request,
+            "staff/supervision/reports.html",
+            {
+                "snapshots": reports.snapshots(session),
+                "can_publish": True,
+                "errors": {"month": _("Enter the month as YYYY-MM, e.g. 2026-11.")}
+                if not MONTH.match(month)
+                else {"note": _("Keep the note under 200 characters.")},
+                "form": {"month": month, "note": note},
+                "csrf_token": csrf.issue_token(request, settings.secret_key),
+            },
+            status_code=422,
+        )
+    snapshot = reports.publish(session, month, settings, user_id=user.id, note=note)
+    session.commit()
+    return RedirectResponse(
+        request.url_for("report", period=snapshot.period, version=snapshot.version), 303
+    )
+
+
+def _snapshot(session: Session, period: str, version: int) -> Any:
+    snapshot = reports.get(session, period, version)
+    if snapshot is None:
+        raise HTTPException(status_code=404, detail="No such report.")
+    return snapshot
+
+
+def render_report_html(templates: Any, snapshot: Any, *, printable: bool) -> str:
+    """The report page from the stored JSON only (the PDF is made from this HTML)."""
+    template = templates.env.get_template(
+        "staff/supervision/report_print.html" if printable else "staff/supervision/report_body.html"
+    )
+    return str(
+        template.render(
+            snapshot=snapshot,
+            content=reports.content_of(snapshot),
+            verified=reports.verify(snapshot),
+        )
+    )
+
+
+@router.get("/staff/supervision/reports/{period}/v{version:int}", name="report")
+def report(
+    period: str,
+    version: int,
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    user: Reader,
+) -> Response:
+    snapshot = _snapshot(session, period, version)
+    return templates.TemplateResponse(
+        request,
+        "staff/supervision/report.html",
+        {
+            "snapshot": snapshot,
+            "content": reports.content_of(snapshot),
+            "verified": reports.verify(snapshot),
+        },
+    )
+
+
+@router.get("/staff/supervision/reports/{period}/v{version:int}.{fmt}", name="report_file")
+def report_file(
+    period: str,
+    version: int,
+    fmt: str,
+    session: SessionDep,
+    templates: TemplatesDep,
+    user: Reader,
+) -> Response:
+    snapshot = _snapshot(session, period, version)
+    filename = f"report-{period}-v{version}.{fmt}"
+    if fmt == "csv":
+        body, media = reports.to_csv(snapshot), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = reports.to_xlsx(snapshot)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "pdf":
+        with use_locale("zh_CN"):
+            html = render_report_html(templates, snapshot, printable=True)
+        body, media = reports.to_pdf(html), "application/pdf"
+    else:
+        raise HTTPException(status_code=404, detail="Formats: csv, xlsx, pdf.")
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/staff/supervision/hot-topics", name="hot_topics")
+def hot_topic_page(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    settings: SettingsDep,
+    user: Reader,
+) -> Response:
+    found = hot_topics.detect(
+        session,
+        tz=settings.tz,
+        weeks=settings.hot_topic_weeks,
+        sigmas=settings.hot_topic_sigmas,
+        min_count=settings.hot_topic_min_count,
+    )
+    adopted = hot_topics.topics(session)
+    names = reports.names(session)
+    return templates.TemplateResponse(
+        request,
+        "staff/supervision/hot_topics.html",
+        {
+            "found": found,
+            "adopted": [(t, hot_topics.trend(session, t, tz=settings.tz)) for t in adopted],
+            "categories": {c.id: c for c in session.exec(select(Category))},
+            "areas": names["areas"],
+            "can_adopt": user.role is not Role.DEPUTY,
+            "month": clock.now().astimezone(settings.tz).strftime("%Y-%m"),
+            "csrf_token": csrf.issue_token(request, settings.secret_key),
+        },
+    )
+
+
+@router.post("/staff/supervision/hot-topics", name="hot_topic_adopt", dependencies=[CsrfDep])
+def hot_topic_adopt(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Supervisor,
+    month: Annotated[str, Form()],
+    category_id: Annotated[int, Form()],
+    area_id: Annotated[str, Form()] = "",
+) -> Response:
+    if not MONTH.match(month) or session.get(Category, category_id) is None:
+        raise HTTPException(status_code=422, detail="Choose a month (YYYY-MM) and a category.")
+    hot_topics.adopt(
+        session,
+        month=month,
+        category_id=category_id,
+        area_id=int(area_id) if area_id.isdigit() else None,
+        user_id=user.id,
+    )
+    session.commit()
+    return RedirectResponse(request.url_for("hot_topics"), 303)
