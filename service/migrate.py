@@ -19,8 +19,8 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
-    """Bring the database at this URL up to every head (feature migrations may branch)."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at this URL up to the newest revision."""
     command.upgrade(alembic_config(url), revision)
 
 
@@ -28,7 +28,7 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def upgrade_engine(engine: Engine, revision: str = "heads") -> None:
+def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Upgrade through an existing engine's connection (tests share one)."""
     config = alembic_config(str(engine.url))
     with engine.begin() as connection:

@@ -1,7 +1,7 @@
 """routing: dispatch catalogue, decisions, stored models, returns; webhook endpoints and deliveries
 
 Revision ID: 0004
-Revises: 0010
+Revises: 0003
 Create Date: 2026-11-29 04:59:43.780643
 """
 
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0004'
-down_revision: str | None = '0010'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = '0002'
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

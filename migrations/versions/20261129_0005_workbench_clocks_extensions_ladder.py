@@ -1,7 +1,7 @@
 """workbench: assist parts, clock pauses, extensions, due warnings, supervision ladder, job leases
 
 Revision ID: 0005
-Revises: 0010
+Revises: 0004
 Create Date: 2026-11-29 05:03:33.932237
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0005'
-down_revision: str | None = '0010'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """deadline policies and calendar overrides
 
 Revision ID: 0010
-Revises: 0001
+Revises: 0006
 Create Date: 2026-11-29 04:42:38.787246
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0010'
-down_revision: str | None = '0001'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
