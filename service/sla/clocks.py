@@ -63,11 +63,9 @@ def work_calendar(session: Session) -> WorkCalendar:
     return WorkCalendar(overrides=overrides)
 
 
-def policy_for(session: Session, ticket: Ticket) -> PolicyRow | None:
-    """The deadline policy that applies to this ticket with its current lead unit."""
-    category = session.get(Category, ticket.category_id) if ticket.category_id else None
-    unit = session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None
-    rows = [
+def policy_rows(session: Session) -> list[PolicyRow]:
+    """The whole rule table as pure rows (it is small: tens of rows per city)."""
+    return [
         PolicyRow(
             id=p.id or 0,
             ticket_type=p.ticket_type,
@@ -81,6 +79,13 @@ def policy_for(session: Session, ticket: Ticket) -> PolicyRow | None:
         )
         for p in session.exec(select(DeadlinePolicy))
     ]
+
+
+def policy_for(session: Session, ticket: Ticket) -> PolicyRow | None:
+    """The deadline policy that applies to this ticket with its current lead unit."""
+    category = session.get(Category, ticket.category_id) if ticket.category_id else None
+    unit = session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None
+    rows = policy_rows(session)
     return choose(
         rows,
         ticket_type=ticket.type.value,
