@@ -1,7 +1,8 @@
 """Validate one telephony call record in plain Python: a bad row is a reason, never an exception.
 
-Times are ISO 8601; a time without an offset is the city's local time. Numbers keep digits
-only, without the +86 country prefix, so they match what operators type.
+Times are ISO 8601; a time without an offset is the city's local time. Numbers are stored
+in the one form every channel uses (service.intake.phones), so a call matches the tickets of
+the same person whichever way they reached us.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.calls.models import Direction, Outcome
+from service.intake import phones
 
 FIELDS = (
     "call_id",
@@ -31,17 +33,6 @@ WITHHELD = frozenset({"", "anonymous", "unknown", "withheld", "private", "restri
 FUTURE_SKEW = timedelta(minutes=10)
 _DIRECTIONS = {d.value for d in Direction}
 _OUTCOMES = {o.value for o in Outcome}
-
-
-def normalise_phone(raw: str) -> str:
-    """Digits only, with a +86 / 0086 / 86 country prefix removed from mobile numbers."""
-    text = raw.strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
-        digits = digits[2:]
-    return digits
 
 
 def parse_time(raw: Any, tz: ZoneInfo) -> datetime:
@@ -84,10 +75,10 @@ def validate(
 
     call_id = text("call_id", 64)
     caller_raw = text("caller_number", 40)
-    caller = "" if caller_raw.lower() in WITHHELD else normalise_phone(caller_raw)
+    caller = "" if caller_raw.lower() in WITHHELD else phones.normalise(caller_raw)
     if caller_raw.lower() not in WITHHELD and not 3 <= len(caller) <= 20:
         problems.append("caller_number: not a phone number")
-    called = normalise_phone(text("called_number", 40))
+    called = phones.normalise(text("called_number", 40))
     agent = text("agent", 60)
     url = text("recording_url", 500)
     if url and not url.startswith(("https://", "http://")):

@@ -25,6 +25,9 @@ from service.calls.models import (
     TicketCall,
 )
 from service.calls.records import validate
+from service.intake import phones
+from service.intake.models import CoRequester
+from service.tickets.models import Channel
 
 CHUNK = 1000
 # A ticket written during a call is linked to the call's record when it arrives: the ticket
@@ -170,6 +173,7 @@ def link_pending(session: Session, calls: list[dict[str, Any]]) -> int:
 
 def recent_unlinked_call(session: Session, phone: str, *, at: datetime) -> CallRecord | None:
     """The latest answered inbound call from this number not yet on any ticket, if recent."""
+    phone = phones.normalise(phone)
     if not phone:
         return None
     linked = exists().where(col(TicketCall.call_id) == CallRecord.id)
@@ -204,7 +208,7 @@ def link_caller(
     link = TicketCall(
         call_id=call.id if call else None,
         ticket_id=ticket_id,
-        caller_phone=phone,
+        caller_phone=phones.normalise(phone),
         caller_name=name[:60],
         role=role,
         created_at=clock.now(),
@@ -217,40 +221,61 @@ def link_caller(
 
 @dataclass(frozen=True)
 class CallerOnTicket:
-    """A caller of a ticket, with the call record when the feed has delivered it."""
+    """A call about a ticket, or a co-requester who joined without calling.
+
+    `call` is the telephony record once the feed has delivered it; it is always None for a
+    co-requester who joined online (`channel` says how they joined).
+    """
 
     role: CallerRole
     name: str
     phone: str
     linked_at: datetime
     call: CallRecord | None
+    channel: Channel = Channel.HOTLINE
 
 
 def callers_of(session: Session, ticket_id: int) -> list[CallerOnTicket]:
-    """Everyone who called about a ticket, requester first, in one query."""
+    """Everyone who called about a ticket, then the co-requesters who joined another way.
+
+    Calls come from ticket_call, co-requesters from co_requester; a caller merged in by an
+    operator is in both and is listed once, as their call. Requester first, then by time.
+    """
     rows = session.exec(
         select(TicketCall, CallRecord)
         .join(CallRecord, col(CallRecord.id) == TicketCall.call_id, isouter=True)
         .where(TicketCall.ticket_id == ticket_id)
         .order_by(col(TicketCall.role).desc(), col(TicketCall.created_at), col(TicketCall.id))
     ).all()
-    return [
+    called = (
+        select(TicketCall.id)
+        .where(TicketCall.ticket_id == ticket_id, TicketCall.caller_phone == CoRequester.phone)
+        .exists()
+    )
+    joined = session.exec(
+        select(CoRequester)
+        .where(CoRequester.ticket_id == ticket_id, ~called)
+        .order_by(col(CoRequester.created_at), col(CoRequester.id))
+    ).all()
+    found = [
         CallerOnTicket(link.role, link.caller_name, link.caller_phone, link.created_at, call)
         for link, call in rows
     ]
+    found += [
+        CallerOnTicket(CallerRole.CO_REQUESTER, c.name, c.phone, c.created_at, None, c.channel)
+        for c in joined
+    ]
+    return sorted(found, key=lambda c: (c.role is not CallerRole.REQUESTER, c.linked_at))
 
 
 def co_requester_counts(session: Session, ticket_ids: list[int]) -> dict[int, int]:
-    """How many co-requesters each ticket has, counted in SQL."""
+    """How many co-requesters each ticket has, whatever channel they joined by (SQL count)."""
     if not ticket_ids:
         return {}
     rows = session.exec(
-        select(TicketCall.ticket_id, func.count())
-        .where(
-            col(TicketCall.ticket_id).in_(ticket_ids),
-            TicketCall.role == CallerRole.CO_REQUESTER,
-        )
-        .group_by(col(TicketCall.ticket_id))
+        select(CoRequester.ticket_id, func.count())
+        .where(col(CoRequester.ticket_id).in_(ticket_ids))
+        .group_by(col(CoRequester.ticket_id))
     ).all()
     return {ticket_id: count for ticket_id, count in rows}
 

@@ -424,4 +424,5 @@ def mask_name(name: str) -> str:
 
 def mask_phone(phone: str) -> str:
     """138****0000: enough to recognise the number on a callback, not to copy it."""
+    phone = phone.removeprefix("+86")  # stored in E.164; masked as the number people dial
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("****" if phone else "")

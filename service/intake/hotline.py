@@ -19,14 +19,14 @@ from service.auth.models import User
 from service.auth.render import render
 from service.auth.roles import HOTLINE_ROLES
 from service.calls import service as calls
-from service.calls.records import normalise_phone
 from service.catalogue import knowledge
 from service.catalogue import service as catalogue
 from service.deps import CsrfDep, SessionDep, SettingsDep
 from service.intake import hotline_service as hotline
+from service.intake import phones
 from service.intake.hotline_service import CallForm, FormError, Outcome
 from service.places import service as places
-from service.places.models import AreaLevel
+from service.places.models import AreaLevel, Unit
 from service.tickets.models import TicketType, Urgency
 from service.tickets.states import OPEN_STATES
 
@@ -53,6 +53,7 @@ def _console(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
     done: dict[str, str] | None = None,
+    done_unit: Unit | None = None,
 ) -> Response:
     phone = form.get("caller_phone")
     history = hotline.caller_history(session, phone) if phone else []
@@ -68,7 +69,7 @@ def _console(
             "open_states": OPEN_STATES,
             "looked_up": bool(phone),
             "recent_call": calls.recent_unlinked_call(
-                session, normalise_phone(phone), at=clock.now()
+                session, phones.normalise(phone), at=clock.now()
             )
             if phone
             else None,
@@ -83,6 +84,7 @@ def _console(
             "lines": hotline.TRANSFER_LINES,
             "my_day": hotline.my_day(session, user, since=_start_of_day(settings)),
             "done": done,
+            "done_unit": done_unit,
         },
         status_code=status_code,
     )
@@ -101,8 +103,9 @@ def console(
         if record is not None:
             values["caller_phone"] = record.caller_number
     done = _read_done(request, settings)
+    unit = places.unit_by_code(session, done["unit"]) if done and done["unit"] else None
     form = CallForm({**{n: "" for n in hotline.TEXT_FIELDS}, **values})
-    response = _console(request, session, settings, user, form, done=done)
+    response = _console(request, session, settings, user, form, done=done, done_unit=unit)
     if done is not None:
         response.delete_cookie(DONE_COOKIE, path="/staff/hotline")
     return response
@@ -130,7 +133,12 @@ async def submit(
         return _console(request, session, settings, user, form, errors=exc.errors, status_code=422)
     session.commit()
     response = RedirectResponse(str(request.url_for("hotline_console")), status_code=303)
-    payload = {"n": logged.ticket.number, "o": logged.outcome.value, "c": logged.access_code}
+    payload = {
+        "n": logged.ticket.number,
+        "o": logged.outcome.value,
+        "c": logged.access_code,
+        "u": logged.lead_unit.code if logged.lead_unit else "",
+    }
     response.set_cookie(
         DONE_COOKIE,
         _serializer(settings).dumps(payload),
@@ -155,7 +163,12 @@ def _read_done(request: Request, settings: Any) -> dict[str, str] | None:
         data = _serializer(settings).loads(raw, max_age=DONE_MAX_AGE)
     except BadSignature:
         return None
-    return {"number": data.get("n", ""), "outcome": data.get("o", ""), "code": data.get("c", "")}
+    return {
+        "number": data.get("n", ""),
+        "outcome": data.get("o", ""),
+        "code": data.get("c", ""),
+        "unit": data.get("u", ""),
+    }
 
 
 @router.get("/lookup", name="hotline_lookup")
@@ -163,7 +176,7 @@ def lookup(
     request: Request, session: SessionDep, user: Operator, caller_phone: str = ""
 ) -> Response:
     """The fragment listing the caller's earlier tickets (open first) as they type the number."""
-    phone = normalise_phone(caller_phone)
+    phone = phones.normalise(caller_phone)
     return render(
         request,
         "staff/hotline/_history.html",

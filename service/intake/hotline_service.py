@@ -14,12 +14,14 @@ from service import clock, i18n
 from service.auth.models import User
 from service.calls import service as calls
 from service.calls.models import CallerRole, CallRecord, TicketCall
-from service.calls.records import normalise_phone
 from service.catalogue import knowledge
 from service.catalogue import service as catalogue
 from service.catalogue.models import Category
 from service.config import Settings
-from service.places.models import Area, AreaLevel
+from service.intake import phones
+from service.intake import service as intake
+from service.intake.models import CoRequester
+from service.places.models import Area, AreaLevel, Unit
 from service.sla import clocks
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketType, Urgency
@@ -92,6 +94,7 @@ class Logged:
     outcome: Outcome
     ticket: Ticket
     access_code: str = ""  # read out to the caller once, so they can follow the ticket online
+    lead_unit: Unit | None = None  # where routing sent a work order; None while in triage
 
 
 class FormError(Exception):
@@ -105,7 +108,7 @@ def log_call(
 ) -> Logged:
     """Validate the form for this outcome, then write the ticket (or the merge) and its links."""
     errors: dict[str, str] = {}
-    phone = normalise_phone(form.get("caller_phone"))
+    phone = phones.normalise(form.get("caller_phone"))
     if form.get("caller_phone") and not 3 <= len(phone) <= 20:
         errors["caller_phone"] = "Enter the caller's number in digits."
     elif not phone and not form.get("anonymous"):
@@ -126,15 +129,28 @@ def log_call(
         if errors:
             raise FormError(errors)
         assert target is not None and target.id is not None
+        party = intake.party_of(session, target, phone)
+        # The call is logged on the ticket either way; the person becomes a co-requester
+        # (who gets the replies and the survey) once, and never when they filed it themselves.
         calls.link_caller(
             session,
             ticket_id=target.id,
             phone=phone,
             name=form.get("caller_name"),
-            role=CallerRole.CO_REQUESTER,
+            role=CallerRole.REQUESTER
+            if party is intake.Party.REQUESTER
+            else CallerRole.CO_REQUESTER,
             user=user,
             call=call,
         )
+        if party is None and phone and not form.get("anonymous"):
+            intake.add_co_requester(
+                session,
+                target,
+                name=form.get("caller_name"),
+                phone=phone,
+                channel=Channel.HOTLINE,
+            )
         tickets.record(
             session,
             target,
@@ -181,6 +197,7 @@ def log_call(
         call=call,
     )
     actor = tickets.Actor.staff(user)
+    lead = None
     if outcome is Outcome.DIRECT_ANSWER and answer is not None:
         tickets.transition(
             session,
@@ -210,8 +227,8 @@ def log_call(
             data={"line": line},
         )
     else:
-        tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=actor)
-    return Logged(outcome, ticket, code)
+        lead = intake.open_and_route(session, settings, ticket, actor=actor)
+    return Logged(outcome, ticket, code, lead)
 
 
 def _call_for(
@@ -278,7 +295,7 @@ def _draft(
         street_id=street_id,
         address=form.get("address"),
         requester_name=form.get("caller_name"),
-        requester_phone=normalise_phone(form.get("caller_phone")),
+        requester_phone=phones.normalise(form.get("caller_phone")),
         anonymous=bool(form.get("anonymous")),
         confidential=bool(form.get("confidential")),
     )
@@ -318,16 +335,23 @@ def _place(
 
 
 def caller_history(session: Session, phone: str) -> list[Ticket]:
-    """The caller's earlier tickets, open ones first, by requester phone or any call link."""
-    phone = normalise_phone(phone)
+    """The caller's earlier tickets, open ones first: filed, called about, or joined online."""
+    phone = phones.normalise(phone)
     if len(phone) < 3:
         return []
     linked = select(TicketCall.ticket_id).where(TicketCall.caller_phone == phone)
+    joined = select(CoRequester.ticket_id).where(CoRequester.phone == phone)
     open_first = case((col(Ticket.status).in_([s.value for s in OPEN_STATES]), 0), else_=1)
     return list(
         session.exec(
             select(Ticket)
-            .where(or_(col(Ticket.requester_phone) == phone, col(Ticket.id).in_(linked)))
+            .where(
+                or_(
+                    col(Ticket.requester_phone) == phone,
+                    col(Ticket.id).in_(linked),
+                    col(Ticket.id).in_(joined),
+                )
+            )
             .order_by(open_first, col(Ticket.created_at).desc())
             .limit(HISTORY_LIMIT)
         )

@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
 from service.i18n import gettext as _
+from service.intake.phones import contact_number
 from service.tickets.models import TicketType
 
 # The types a citizen can choose, in the order the form offers them.
@@ -66,7 +65,7 @@ _FUTURE_SLACK = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class Contact:
-    """A person's contact details, already checked; the phone is in E.164 form."""
+    """A person's contact details, already checked; the phone in its stored form (phones.py)."""
 
     name: str
     phone: str
@@ -147,24 +146,6 @@ def check_length(errors: Errors, field: str, value: str, *, required: bool = Fal
         errors[field] = _("Please write at least %(n)s characters.") % {"n": MIN_LENGTH[field]}
 
 
-def normalise_phone(raw: str) -> str | None:
-    """A mainland China mobile or landline number in E.164 form, or None when it is not one."""
-    try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number_for_region(number, "CN"):
-        return None
-    kind = phonenumbers.number_type(number)
-    if kind not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def parse_contact(raw: Mapping[str, Any], errors: Errors, *, required: bool) -> Contact:
     """Name and phone are needed to reach someone; e-mail is optional."""
     name = clean_text(raw.get("name"))
@@ -175,7 +156,7 @@ def parse_contact(raw: Mapping[str, Any], errors: Errors, *, required: bool) -> 
     if not phone_raw:
         if required:
             errors["phone"] = _("Please give a phone number so the handling unit can reach you.")
-    elif len(phone_raw) > MAX_LENGTH["phone"] or (normalised := normalise_phone(phone_raw)) is None:
+    elif len(phone_raw) > MAX_LENGTH["phone"] or (normalised := contact_number(phone_raw)) is None:
         errors["phone"] = _(
             "Please enter a mainland China mobile or landline number, "
             "for example 13812345678 or 0472-1234567."

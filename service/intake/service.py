@@ -1,7 +1,9 @@
 """Filing a complaint from the portal or the API: check references, create, route, notify.
 
-A new ticket becomes a work order at once and goes to its category's default unit with its
-deadlines; without a default unit it waits in pending dispatch for a dispatcher.
+A new ticket becomes a work order at once and is routed like every channel's: the published
+dispatch catalogue, else a confident model suggestion, else the dispatchers' triage queue
+(service.routing.service.route_new_ticket). Co-requesters ("me too") of every channel are
+rows of `co_requester`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from jinja2 import Environment
@@ -24,13 +27,14 @@ from service.catalogue.models import Category
 from service.config import Settings
 from service.i18n import gettext as _
 from service.intake import attachments as files_
+from service.intake import phones
 from service.intake.models import Attachment, CoRequester, IdempotencyKey
 from service.intake.schemas import ComplaintData, Contact, Errors
 from service.notifications import service as outbox
 from service.notifications.models import OutboxKind
 from service.places import service as places
 from service.places.models import Area, AreaLevel, Unit
-from service.sla.clocks import start_clocks
+from service.routing import service as routing
 from service.sla.models import DeadlinePolicy
 from service.sla.policies import PolicyError, PolicyRow, choose, parse_duration
 from service.tickets import service as tickets
@@ -38,7 +42,6 @@ from service.tickets.models import ActorKind, Channel, Ticket, TicketEvent, Tick
 from service.tickets.states import OPEN_STATES, Action, Status
 
 INTAKE = tickets.Actor.system("intake")
-ROUTING_RULE = "category default unit"
 
 
 @dataclass(frozen=True)
@@ -141,28 +144,18 @@ def file_complaint(
     stored = files_.attach(
         session, settings.data_dir, ticket, uploads, event_id=created, uploaded_by=ActorKind.CITIZEN
     )
-    unit = route_at_intake(session, ticket, refs.category)
+    unit = open_and_route(session, settings, ticket, actor=INTAKE)
     _queue_confirmation(session, settings, ticket, unit, emails)
     return Filed(ticket=ticket, access_code=code, lead_unit=unit, attachments=stored)
 
 
-def route_at_intake(session: Session, ticket: Ticket, category: Category) -> Unit | None:
-    """Open the work order and dispatch it to the category's default unit when it has one."""
-    tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=INTAKE)
-    unit = session.get(Unit, category.default_unit_id) if category.default_unit_id else None
-    if unit is None or not unit.active:
-        return None
-    tickets.transition(
-        session,
-        ticket,
-        Action.DISPATCH,
-        actor=INTAKE,
-        changes={"lead_unit_id": unit.id},
-        # The decision is recorded with its reason, so an automatic routing can be explained.
-        data={"lead_unit": unit.code, "rule": ROUTING_RULE, "category": category.code},
-    )
-    start_clocks(session, ticket)
-    return unit
+def open_and_route(
+    session: Session, settings: Settings, ticket: Ticket, *, actor: tickets.Actor
+) -> Unit | None:
+    """Open the work order and route it; the lead unit it went to, or None when it was queued."""
+    tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=actor)
+    decision = routing.route_new_ticket(session, ticket, settings=settings)
+    return session.get(Unit, decision.lead_unit_id) if decision.lead_unit_id else None
 
 
 def _queue_confirmation(
@@ -236,6 +229,47 @@ def me_too_count(session: Session, ticket_id: int) -> int:
     ).one()
 
 
+class Party(StrEnum):
+    """How a phone number already stands on a ticket."""
+
+    REQUESTER = "requester"
+    CO_REQUESTER = "co_requester"
+
+
+def party_of(session: Session, ticket: Ticket, phone: str) -> Party | None:
+    """Whether this number filed the ticket or already joined it (from any channel)."""
+    phone = phones.normalise(phone)
+    if not phone:
+        return None
+    if ticket.requester_phone and phones.normalise(ticket.requester_phone) == phone:
+        return Party.REQUESTER
+    joined = session.exec(
+        select(CoRequester.id).where(CoRequester.ticket_id == ticket.id, CoRequester.phone == phone)
+    ).first()
+    return Party.CO_REQUESTER if joined is not None else None
+
+
+def add_co_requester(
+    session: Session, ticket: Ticket, *, name: str, phone: str, email: str = "", channel: Channel
+) -> CoRequester:
+    """One more person with the same problem; replies, me-too counts and surveys reach them.
+
+    The caller checks `party_of` first: a number is on a ticket at most once.
+    """
+    assert ticket.id is not None
+    row = CoRequester(
+        ticket_id=ticket.id,
+        name=name[:60],
+        phone=phones.normalise(phone),
+        email=email,
+        channel=channel,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def join(
     session: Session,
     settings: Settings,
@@ -255,25 +289,18 @@ def join(
         or not ticket.disclosure_allowed
     ):
         return None, _("This report can no longer be joined; please file your own.")
-    assert ticket.id is not None
-    if ticket.requester_phone and ticket.requester_phone == contact.phone:
+    party = party_of(session, ticket, contact.phone)
+    if party is Party.REQUESTER:
         return None, _("You filed this report yourself.")
-    already = session.exec(
-        select(CoRequester.id).where(
-            CoRequester.ticket_id == ticket.id, CoRequester.phone == contact.phone
-        )
-    ).first()
-    if already is not None:
+    if party is Party.CO_REQUESTER:
         return None, _("You have already joined this report.")
-    session.add(
-        CoRequester(
-            ticket_id=ticket.id,
-            name=contact.name,
-            phone=contact.phone,
-            email=contact.email,
-            channel=channel,
-            created_at=clock.now(),
-        )
+    add_co_requester(
+        session,
+        ticket,
+        name=contact.name,
+        phone=contact.phone,
+        email=contact.email,
+        channel=channel,
     )
     tickets.record(
         session,

@@ -16,6 +16,9 @@ def mask_name(name: str) -> str:
 def mask_phone(phone: str) -> str:
     """A mobile number keeps its first three and last four digits; short numbers their last two."""
     digits = phone.strip()
+    # Numbers are stored in E.164; the mask reads like the number people dial (138****0000).
+    if digits.startswith("+86"):
+        digits = digits[3:]
     if len(digits) >= 11:
         return digits[:3] + "****" + digits[-4:]
     if len(digits) > 4:

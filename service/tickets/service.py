@@ -7,19 +7,21 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import insert, literal, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from service import clock
 from service.auth.models import User
 from service.auth.secrets import hash_password, new_access_code
+from service.catalogue.models import CategoryTag
 from service.tickets.models import (
     ActorKind,
     Channel,
     Ticket,
     TicketCounter,
     TicketEvent,
+    TicketTag,
     TicketType,
     Urgency,
     Visibility,
@@ -108,7 +110,10 @@ def next_number(session: Session, *, prefix: str, tz: ZoneInfo, at: datetime) ->
 def create_ticket(
     session: Session, draft: TicketDraft, *, actor: Actor, prefix: str, tz: ZoneInfo
 ) -> tuple[Ticket, str]:
-    """A new ticket in intake with a hashed access code; returns the plain code once."""
+    """A new ticket in intake with a hashed access code and its category's tags; returns the code.
+
+    The plain access code is returned once and stored only as a hash.
+    """
     at = clock.now()
     code = new_access_code()
     ticket = Ticket(
@@ -139,6 +144,8 @@ def create_ticket(
     )
     session.add(ticket)
     session.flush()
+    if draft.category_id is not None:
+        _copy_category_tags(session, ticket, draft.category_id)
     _append_event(
         session,
         ticket,
@@ -150,6 +157,16 @@ def create_ticket(
         data={"channel": draft.channel.value},
     )
     return ticket, code
+
+
+def _copy_category_tags(session: Session, ticket: Ticket, category_id: int) -> None:
+    """A ticket keeps the tags its category had when it was filed (e.g. elderly, minors)."""
+    category_tags = select(literal(ticket.id), col(CategoryTag.tag_code)).where(
+        CategoryTag.category_id == category_id
+    )
+    session.execute(
+        insert(TicketTag).from_select(["ticket_id", "tag_code"], category_tags),
+    )
 
 
 def transition(

@@ -107,11 +107,12 @@ def test_a_body_with_no_valid_record_is_422_and_garbage_is_400(
 def test_a_ticket_written_during_the_call_is_linked_when_the_record_arrives(
     client: TestClient, session: Session, key: str
 ) -> None:
-    ticket = quick_ticket(session, number="BT2611290001", phone="13912345678")
+    # Stored numbers are E.164 (service.intake.phones); the record sends them as dialled.
+    ticket = quick_ticket(session, number="BT2611290001", phone="+8613912345678")
     session.add(
         TicketCall(
             ticket_id=ticket.id,  # type: ignore[arg-type]
-            caller_phone="13912345678",
+            caller_phone="+8613912345678",
             role=CallerRole.REQUESTER,
             created_at=clock.now() - timedelta(minutes=8),
         )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.calls.records import normalise_phone, validate
+from service.calls.records import validate
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
@@ -24,24 +24,10 @@ GOOD = {
 }
 
 
-@pytest.mark.parametrize(
-    ("raw", "digits"),
-    [
-        ("+86 139-1234-5678", "13912345678"),
-        ("008613912345678", "13912345678"),
-        ("8613912345678", "13912345678"),
-        ("0472-1234567", "04721234567"),
-        ("12345", "12345"),
-    ],
-)
-def test_numbers_keep_digits_without_the_country_prefix(raw: str, digits: str) -> None:
-    assert normalise_phone(raw) == digits
-
-
 def test_a_good_record_is_normalised_and_local_times_become_utc() -> None:
     row = validate(GOOD, tz=TZ, received_at=NOW)
     assert isinstance(row, dict)
-    assert row["caller_number"] == "13912345678"
+    assert row["caller_number"] == "+8613912345678"  # the form every channel stores
     assert row["started_at"] == datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
     assert row["ended_at"] == datetime(2026, 11, 29, 2, 4, tzinfo=UTC)
     assert row["outcome"] == "missed" and row["direction"] == "inbound"
@@ -78,3 +64,17 @@ def test_every_bad_field_is_named_at_once() -> None:
 def test_a_withheld_number_is_kept_as_empty() -> None:
     row = validate({**GOOD, "caller_number": "anonymous"}, tz=TZ, received_at=NOW)
     assert isinstance(row, dict) and row["caller_number"] == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("008613912345678", "+8613912345678"),
+        ("0472-5123456", "+864725123456"),
+        ("12345", "12345"),  # a short code phonenumbers cannot read keeps its digits
+        ("+86 12315", "12315"),
+    ],
+)
+def test_a_short_code_is_kept_as_digits_never_rejected(raw: str, stored: str) -> None:
+    row = validate({**GOOD, "caller_number": raw}, tz=TZ, received_at=NOW)
+    assert isinstance(row, dict) and row["caller_number"] == stored

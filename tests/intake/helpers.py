@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from service.catalogue.models import Category, CategoryTag, Tag
 from service.places.models import Area, AreaLevel, Unit, UnitClass
+from service.routing import rules, ruleset
 from service.sla.models import DeadlinePolicy
 from tests.factories import make_area, make_category, make_unit
 
@@ -57,6 +58,7 @@ def seed_city(session: Session) -> City:
     session.add(Tag(code="elderly", name_zh="老年人权益", name_en="Rights of the elderly"))
     session.flush()
     session.add(CategoryTag(category_id=fake.id or 0, tag_code="fake_goods"))
+    publish_catalogue(session)
     session.add(
         DeadlinePolicy(sign_for="1wd", first_contact="2wd", handling="15wd", callback="3wd")
     )
@@ -71,6 +73,15 @@ def seed_city(session: Session) -> City:
     )
     session.commit()
     return City(district, street, other_street, samr, fake, noise)
+
+
+def publish_catalogue(session: Session) -> None:
+    """The dispatch catalogue every city starts with: each category to its default unit."""
+    draft = ruleset.start_draft(session, user=None)
+    ruleset.save_rule(
+        session, draft, {"name": "按分类的默认承办单位", "lead_unit_code": rules.CATEGORY_DEFAULT}
+    )
+    ruleset.publish(session, draft, user=None)
 
 
 def csrf_token(html: str) -> str:

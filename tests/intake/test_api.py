@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from service.app import create_app
 from service.config import Settings
 from service.intake.models import Attachment, IdempotencyKey
-from service.tickets.models import Channel, Ticket
+from service.routing.models import RoutingDecision, RoutingMethod
+from service.tickets.models import Channel, Ticket, TicketTag
 from tests.intake.helpers import City, photo_bytes, seed_city
 
 
@@ -63,6 +64,24 @@ def test_post_json_creates_a_routed_ticket(
     ticket = session.exec(select(Ticket)).one()
     assert ticket.channel is Channel.API and ticket.confidential
     assert ticket.requester_phone == "+864725123456" and ticket.lat == 40.65
+    decision = session.exec(select(RoutingDecision)).one()
+    assert decision.method is RoutingMethod.RULE and decision.lead_unit_id == city.samr.id
+    tags = session.exec(select(TicketTag.tag_code).where(TicketTag.ticket_id == ticket.id)).all()
+    assert tags == ["fake_goods"]
+
+
+def test_a_ticket_no_rule_routes_waits_for_a_dispatcher_without_deadlines(
+    client: TestClient, session: Session, city: City
+) -> None:
+    response = client.post(
+        "/api/v1/complaints", json=body(category="CM.NOISE", title="工地夜间施工噪音扰民")
+    )
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["status"] == "pending_dispatch" and answer["lead_unit"] is None
+    assert answer["due"] == {"sign_for": None, "contact": None, "handling": None}
+    decision = session.exec(select(RoutingDecision)).one()
+    assert decision.method is RoutingMethod.QUEUED
 
 
 def test_get_with_the_access_code_returns_the_track_view(client: TestClient, city: City) -> None:

@@ -18,7 +18,8 @@ from service.config import Settings
 from service.intake.attachments import stored_path
 from service.intake.models import Attachment, CoRequester
 from service.notifications.models import Outbox, OutboxKind
-from service.tickets.models import Ticket, TicketEvent
+from service.routing.models import RoutingDecision, RoutingMethod
+from service.tickets.models import Ticket, TicketEvent, TicketTag
 from service.tickets.states import Status
 from tests.intake.helpers import City, complaint_fields, open_form, photo_bytes, seed_city
 
@@ -86,6 +87,13 @@ def test_filing_with_a_photo_shows_number_and_code_once_and_routes_the_ticket(
         for e in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
     ]
     assert actions[:3] == ["create", "open_work_order", "dispatch"] and "clocks" in actions
+    # Routed by the published dispatch catalogue, like every channel's tickets.
+    decision = session.exec(select(RoutingDecision)).one()
+    assert decision.method is RoutingMethod.RULE and decision.lead_unit_id == city.samr.id
+    assert 'id="handling-due"' in html
+    # The category's tags travel with the ticket (metrics count vulnerable groups by them).
+    tags = session.exec(select(TicketTag.tag_code).where(TicketTag.ticket_id == ticket.id)).all()
+    assert tags == ["fake_goods"]
 
     attachment = session.exec(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
     assert attachment.content_type == "image/jpeg" and attachment.filename == "IMG_0001.jpg"
@@ -104,8 +112,14 @@ def test_without_a_default_unit_the_ticket_waits_for_dispatch(
     _sid, response = _file(client, category="CM.NOISE", title="工地夜间施工噪音")
     assert response.status_code == 201  # type: ignore[attr-defined]
     assert "热线办正在将您的诉求分派给责任单位" in response.text  # type: ignore[attr-defined]
+    assert 'id="handling-due"' not in response.text  # type: ignore[attr-defined]
     ticket = session.exec(select(Ticket)).one()
     assert ticket.status is Status.PENDING_DISPATCH and ticket.lead_unit_id is None
+    assert ticket.handling_due is None
+    # No rule fired and no model is trained: the dispatchers' triage queue, with the reason.
+    decision = session.exec(select(RoutingDecision)).one()
+    assert decision.method is RoutingMethod.QUEUED and "no trained model" in decision.explanation
+    assert session.exec(select(TicketTag)).all() == []  # the category has no tags
 
 
 def test_every_problem_is_shown_next_to_its_field_with_the_input_kept(

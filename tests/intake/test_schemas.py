@@ -7,29 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.intake.schemas import clean_text, normalise_phone, parse_complaint
+from service.intake.schemas import clean_text, parse_complaint
 from tests.intake.helpers import complaint_fields
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("typed", "stored"),
-    [
-        ("13812345678", "+8613812345678"),
-        ("138 1234 5678", "+8613812345678"),
-        ("+86 138-1234-5678", "+8613812345678"),
-        ("0472-5123456", "+864725123456"),  # Baotou landline
-        ("010 6512 3456", "+861065123456"),  # Beijing landline
-        ("12345", None),  # the hotline itself is not a caller's number
-        ("1381234567", None),  # one digit short
-        ("+1 202 555 0143", None),  # not a mainland number
-        ("电话", None),
-    ],
-)
-def test_phone_numbers(typed: str, stored: str | None) -> None:
-    assert normalise_phone(typed) == stored
 
 
 def test_a_good_complaint_parses() -> None:
