@@ -73,6 +73,7 @@ def test_file_a_complaint_with_a_photo_and_track_it(live_server: str, tmp_path: 
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
         pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)")
     from playwright.sync_api import expect, sync_playwright
+
     # A loaded machine (CI runs two cores) must not turn a slow render into a failure.
     expect.set_options(timeout=30_000)
 

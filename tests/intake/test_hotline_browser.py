@@ -87,6 +87,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 def test_operator_logs_a_call_and_merges_a_repeat_call(server: str) -> None:
     from playwright.sync_api import expect, sync_playwright
+
     # A loaded machine (CI runs two cores) must not turn a slow render into a failure.
     expect.set_options(timeout=30_000)
 
