@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from service.config import Settings
 
@@ -11,8 +10,7 @@ from service.config import Settings
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from service.routing import evaluate
 
-    result: Any = evaluate.run(list(args.rest))
-    return int(result or 0)
+    return evaluate.run_parsed(args)
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,13 +37,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     routing = sub.add_parser("routing", help="routing classifier: evaluate, train").add_subparsers(
         dest="routing_command", required=True, metavar="ACTION"
     )
-    evaluate = routing.add_parser(
-        "evaluate",
-        help="evaluate the classifier on a labelled CSV (last line printed is JSON)",
-        add_help=False,
+    from service.routing import evaluate
+
+    evaluate_parser = routing.add_parser(
+        "evaluate", help="evaluate the classifier on a labelled CSV (last line printed is JSON)"
     )
-    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
-    evaluate.set_defaults(handler=cmd_evaluate)
+    evaluate.add_arguments(evaluate_parser)
+    evaluate_parser.set_defaults(handler=cmd_evaluate)
     train = routing.add_parser("train", help="train and store a model from closed tickets")
     train.add_argument(
         "--no-bootstrap",
