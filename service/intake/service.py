@@ -35,8 +35,8 @@ from service.notifications.models import OutboxKind
 from service.places import service as places
 from service.places.models import Area, AreaLevel, Unit
 from service.routing import service as routing
-from service.sla.models import DeadlinePolicy
-from service.sla.policies import PolicyError, PolicyRow, choose, parse_duration
+from service.sla.clocks import policy_rows
+from service.sla.policies import PolicyError, choose, parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import ActorKind, Channel, Ticket, TicketEvent, TicketType, Visibility
 from service.tickets.states import OPEN_STATES, Action, Status
@@ -364,20 +364,7 @@ def remember_idempotency_key(
 
 def typical_handling_times(session: Session) -> dict[TicketType, str]:
     """The general handling deadline per type from the policy table, as "N wd"-style text."""
-    rows = [
-        PolicyRow(
-            id=p.id or 0,
-            ticket_type=p.ticket_type,
-            urgency=p.urgency,
-            category_prefix=p.category_prefix,
-            unit_class=p.unit_class,
-            sign_for=p.sign_for,
-            first_contact=p.first_contact,
-            handling=p.handling,
-            callback=p.callback,
-        )
-        for p in session.exec(select(DeadlinePolicy))
-    ]
+    rows = policy_rows(session)
     found: dict[TicketType, str] = {}
     for ticket_type in TicketType:
         row = choose(
