@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
@@ -12,10 +13,14 @@ from service.config import Settings, load_settings
 from service.web.templating import make_templates
 
 log = logging.getLogger(__name__)
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def send_survey_links(session: Session, settings: Settings) -> int:
     """Idempotent: a ticket that already has a link gets no second one; returns how many."""
+    if settings.is_prod and urlsplit(settings.public_url).hostname in LOOPBACK:
+        # Links to 127.0.0.1 reach no citizen; say so loudly rather than send them quietly.
+        log.warning("CIVIC_PUBLIC_URL is %s: survey links will not work", settings.public_url)
     emails = make_templates(settings).env
     issued = 0
     for ticket in callbacks.tickets_needing_survey(session):

@@ -42,7 +42,8 @@ class NextStep:
     """Where this user acts on the ticket; `kind` chooses the words on the page."""
 
     kind: str
-    route: str = ""  # a named route taking `number`; empty for a notice without a link
+    route: str = ""  # a named route; empty for a notice without a link
+    per_ticket: bool = True  # the route takes the ticket's `number`; else it is a list page
 
 
 def next_steps(session: Session, user: User, ticket: Ticket) -> list[NextStep]:
@@ -64,7 +65,7 @@ def next_steps(session: Session, user: User, ticket: Ticket) -> list[NextStep]:
         elif status is Status.RETURN_REQUESTED:
             steps.append(NextStep("review_return", "routing_dispatch"))
         if sla.pending_extension(session, ticket.id) is not None:
-            steps.append(NextStep("extension", "workbench_extensions"))
+            steps.append(NextStep("extension", "workbench_extensions", per_ticket=False))
     if user.role in workbench.OFFICE_ROLES and ticket.lead_unit_id is not None:
         if status is Status.REPLY_REVIEW:
             steps.append(NextStep("review_reply", "workbench_ticket"))
@@ -73,16 +74,16 @@ def next_steps(session: Session, user: User, ticket: Ticket) -> list[NextStep]:
     if user.role is Role.OPERATOR and status is Status.PENDING_CALLBACK:
         steps.append(NextStep("callback", "callback_ticket"))
     if user.role is Role.SUPERVISOR and callbacks.pending_appeal(session, ticket.id) is not None:
-        steps.append(NextStep("decide_appeal", "appeals"))
+        steps.append(NextStep("decide_appeal", "appeals", per_ticket=False))
     return steps
 
 
 def _link(request: Request, step: NextStep, number: str) -> str:
     if not step.route:
         return ""
-    if step.route in ("workbench_extensions", "appeals"):
-        return str(request.url_for(step.route))
-    return str(request.url_for(step.route, number=number))
+    if step.per_ticket:
+        return str(request.url_for(step.route, number=number))
+    return str(request.url_for(step.route))
 
 
 @router.get("/{number}", name="staff_ticket")
