@@ -60,13 +60,18 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_backoff_cap_minutes: int = Field(default=360, ge=1)
     webhook_disable_after: int = Field(default=10, ge=1)
-    # E-mail: off (console sink) unless a host is set.
+    # The address citizens reach the site at; links in e-mail and SMS (survey links) start here.
+    public_url: str = "http://127.0.0.1:8000"
+    # E-mail goes out over SMTP only when a host is set (without one: logged, in dev/test only).
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = True
     smtp_from: str = "12345@example.invalid"
+    # A failed e-mail is retried after 2, 4, 8 ... minutes (at most the cap), this many times.
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    outbox_backoff_cap_minutes: int = Field(default=360, ge=1)
 
     # Callbacks and supervision (issue 7).
     callback_max_attempts: int = Field(default=3, ge=1, le=10)

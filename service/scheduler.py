@@ -21,7 +21,7 @@ from service import clock
 from service.config import Settings
 from service.db import make_engine, session_scope
 from service.intake.ratelimit import prune_rate_limit_hits
-from service.notifications.jobs import deliver_outbox_to_log, deliver_webhooks
+from service.notifications.jobs import deliver_outbox, deliver_webhooks
 from service.routing.jobs import retrain as retrain_routing_model
 from service.sla import lease
 from service.sla.jobs import supervision_ladder
@@ -39,8 +39,8 @@ class ScheduledJob:
 
 # Domains append their jobs here as they arrive (sweeps, ladder, callbacks, outbox, reports).
 JOBS: list[ScheduledJob] = [
-    # Development delivery until the real e-mail/SMS senders arrive: logs and marks sent.
-    ScheduledJob("deliver_outbox_to_log", deliver_outbox_to_log, every_seconds=30),
+    # E-mail over SMTP; SMS only logged in dev/test (no gateway: held in prod with the reason).
+    ScheduledJob("deliver_outbox", deliver_outbox, every_seconds=30),
     ScheduledJob("prune_rate_limit_hits", prune_rate_limit_hits, every_seconds=3600),
     # Reminder, supervision notice, public criticism; overdue sign-fors (service/sla/jobs.py).
     ScheduledJob("supervision_ladder", supervision_ladder, every_seconds=300),

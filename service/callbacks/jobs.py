@@ -1,22 +1,35 @@
-"""Scheduled callback work: issue one survey link per web ticket waiting for a callback."""
+"""Scheduled callback work: one survey link per web ticket waiting for a callback, sent out."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
 from service.callbacks import service as callbacks
-from service.config import load_settings
+from service.config import Settings, load_settings
+from service.web.templating import make_templates
 
 log = logging.getLogger(__name__)
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def send_survey_links(session: Session, settings: Settings) -> int:
+    """Idempotent: a ticket that already has a link gets no second one; returns how many."""
+    if settings.is_prod and urlsplit(settings.public_url).hostname in LOOPBACK:
+        # Links to 127.0.0.1 reach no citizen; say so loudly rather than send them quietly.
+        log.warning("CIVIC_PUBLIC_URL is %s: survey links will not work", settings.public_url)
+    emails = make_templates(settings).env
+    issued = 0
+    for ticket in callbacks.tickets_needing_survey(session):
+        callbacks.issue_survey(session, ticket, settings=settings, emails=emails)
+        log.info("survey link queued for ticket %s", ticket.number)
+        issued += 1
+    return issued
 
 
 def issue_survey_links(session: Session, now: datetime) -> None:
-    """Idempotent: a ticket that already has a link gets no second one."""
-    days = load_settings().survey_link_days
-    for ticket in callbacks.tickets_needing_survey(session):
-        callbacks.issue_survey(session, ticket, days=days)
-        # Delivery (e-mail/SMS) goes through the notifications outbox once that lands.
-        log.info("survey link issued for ticket %s", ticket.number)
+    """Scheduled job: the link and its SMS/e-mail are committed together or not at all."""
+    send_survey_links(session, load_settings())

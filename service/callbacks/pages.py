@@ -20,6 +20,7 @@ from service.callbacks.models import (
 )
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext as _
+from service.tickets import access
 from service.tickets import service as tickets
 from service.tickets.models import Ticket
 from service.web import csrf
@@ -33,6 +34,14 @@ PER_PAGE = 50
 
 def _ticket(session: SessionDep, number: str) -> Ticket:
     ticket = tickets.get_by_number(session, number)
+    if ticket is None:
+        raise HTTPException(status_code=404, detail="No such ticket.")
+    return ticket
+
+
+def _unit_ticket(session: SessionDep, user: User, number: str) -> Ticket:
+    """A handler reaches only their unit's tickets; any other number is simply not found."""
+    ticket = access.find_for(session, user, number)
     if ticket is None:
         raise HTTPException(status_code=404, detail="No such ticket.")
     return ticket
@@ -205,7 +214,7 @@ async def callback_answers(
 # --- the citizen's one-time survey ----------------------------------------------------------
 
 
-@router.get("/survey/{token}", name="survey")
+@router.get(callbacks.SURVEY_PATH, name="survey")
 def survey(
     token: str,
     request: Request,
@@ -229,7 +238,7 @@ def survey(
     )
 
 
-@router.post("/survey/{token}", name="survey_answer", dependencies=[CsrfDep])
+@router.post(callbacks.SURVEY_PATH, name="survey_answer", dependencies=[CsrfDep])
 async def survey_answer(
     token: str,
     request: Request,
@@ -271,7 +280,7 @@ def appeal_form(
     settings: SettingsDep,
     user: Handler,
 ) -> Response:
-    ticket = _ticket(session, number)
+    ticket = _unit_ticket(session, user, number)
     return templates.TemplateResponse(
         request,
         "staff/callbacks/appeal_form.html",
@@ -295,7 +304,7 @@ def appeal_file(
     reason: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
 ) -> Response:
-    ticket = _ticket(session, number)
+    ticket = _unit_ticket(session, user, number)
     errors: dict[str, str] = {}
     if not reason.strip() or len(reason) > 400:
         errors["reason"] = _("Say in up to 400 characters why the rating is unfair.")

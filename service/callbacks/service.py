@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import func
+from jinja2 import Environment
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from service import clock
@@ -25,10 +26,17 @@ from service.callbacks.models import (
     Satisfaction,
     SurveyToken,
 )
+from service.config import Settings
+from service.i18n import gettext as _
+from service.notifications import service as outbox
+from service.notifications.models import OutboxKind
 from service.sla import clocks
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, Visibility
 from service.tickets.states import Action, CloseReason, Status
+
+# The citizen's survey page; pages.py serves it, messages link to it.
+SURVEY_PATH = "/survey/{token}"
 
 
 class CallbackError(ValueError):
@@ -222,25 +230,63 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_survey(session: Session, ticket: Ticket, *, days: int) -> str:
-    """A one-time link token for the citizen; only its hash is stored."""
+def survey_url(settings: Settings, token: str) -> str:
+    return settings.public_url.rstrip("/") + SURVEY_PATH.format(token=token)
+
+
+def issue_survey(
+    session: Session, ticket: Ticket, *, settings: Settings, emails: Environment
+) -> str:
+    """A one-time link for the requester, sent by SMS and/or e-mail in the same transaction;
+    only the token's hash is kept. Anonymous tickets (nobody to send it to) get none."""
     assert ticket.id is not None
+    if ticket.anonymous or not (ticket.requester_phone or ticket.requester_email):
+        raise CallbackError(f"ticket {ticket.number} has no requester to send a survey to")
     token = secrets.token_urlsafe(24)
     at = clock.now()
+    expires_at = at + timedelta(days=settings.survey_link_days)
     session.add(
         SurveyToken(
             ticket_id=ticket.id,
             token_hash=_hash_token(token),
             created_at=at,
-            expires_at=at + timedelta(days=days),
+            expires_at=expires_at,
         )
     )
+    context = {
+        "ticket": ticket,
+        "settings": settings,
+        "url": survey_url(settings, token),
+        "expires_at": expires_at,
+    }
+    payload = {"ticket": ticket.number, "template": "survey"}
+    sent_to = []
+    if ticket.requester_phone:
+        outbox.enqueue(
+            session,
+            kind=OutboxKind.SMS,
+            recipient=ticket.requester_phone,
+            body=emails.get_template("emails/survey.sms.txt").render(context).strip(),
+            payload=payload,
+        )
+        sent_to.append(OutboxKind.SMS.value)
+    if ticket.requester_email:
+        outbox.enqueue(
+            session,
+            kind=OutboxKind.EMAIL,
+            recipient=ticket.requester_email,
+            subject=_("How was your request %(number)s handled?") % {"number": ticket.number},
+            body=emails.get_template("emails/survey.txt").render(context),
+            payload=payload,
+        )
+        sent_to.append(OutboxKind.EMAIL.value)
     tickets.record(
         session,
         ticket,
         "survey_link",
         actor=tickets.Actor.system("callbacks"),
         visibility=Visibility.INTERNAL,
+        data={"queued": sent_to, "expires_at": expires_at.isoformat()},
     )
     session.flush()
     return token
@@ -272,7 +318,7 @@ def answer_survey(
 
 
 def tickets_needing_survey(session: Session, *, limit: int = 500) -> list[Ticket]:
-    """Web tickets waiting for a callback that have no survey link yet."""
+    """Web tickets waiting for a callback, with a requester to reach, and no survey link yet."""
     has_link = select(SurveyToken.ticket_id).where(SurveyToken.ticket_id == Ticket.id).exists()
     return list(
         session.exec(
@@ -280,6 +326,8 @@ def tickets_needing_survey(session: Session, *, limit: int = 500) -> list[Ticket
             .where(
                 Ticket.status == Status.PENDING_CALLBACK,
                 Ticket.channel == Channel.WEB,
+                col(Ticket.anonymous).is_(False),
+                or_(col(Ticket.requester_phone) != "", col(Ticket.requester_email) != ""),
                 ~has_link,
             )
             .order_by(col(Ticket.id))
@@ -289,6 +337,25 @@ def tickets_needing_survey(session: Session, *, limit: int = 500) -> list[Ticket
 
 
 # --- appeals (申诉 / 核减) -----------------------------------------------------------------
+
+
+def pending_appeal(session: Session, ticket_id: int) -> Appeal | None:
+    return session.exec(
+        select(Appeal).where(
+            Appeal.ticket_id == ticket_id, Appeal.decision == AppealDecision.PENDING
+        )
+    ).first()
+
+
+def rated_dissatisfied(session: Session, ticket_id: int, unit_id: int | None) -> bool:
+    """The citizen's callback answer was "dissatisfied" and rated this unit."""
+    callback = callback_of(session, ticket_id)
+    return (
+        unit_id is not None
+        and callback is not None
+        and callback.satisfied is Satisfaction.DISSATISFIED
+        and callback.unit_id == unit_id
+    )
 
 
 def file_appeal(
@@ -301,12 +368,7 @@ def file_appeal(
         raise CallbackError("only a dissatisfied callback can be appealed")
     if user.unit_id is None or callback.unit_id != user.unit_id:
         raise CallbackError("only the unit that was rated can appeal")
-    pending = session.exec(
-        select(Appeal).where(
-            Appeal.ticket_id == ticket.id, Appeal.decision == AppealDecision.PENDING
-        )
-    ).first()
-    if pending is not None:
+    if pending_appeal(session, ticket.id) is not None:
         raise CallbackError("an appeal for this ticket is already waiting for a decision")
     appeal = Appeal(
         ticket_id=ticket.id,

@@ -1,40 +1,100 @@
-"""E-mail through SMTP when CIVIC_SMTP_HOST is set; otherwise a console sink (the log) in dev."""
+"""E-mail over SMTP: one connection per delivery batch, reopened after a failure."""
 
 from __future__ import annotations
 
-import logging
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
+from types import TracebackType
+from typing import Protocol
 
 from service.config import Settings
 
-log = logging.getLogger(__name__)
+
+class SmtpClient(Protocol):
+    """What the mailer uses of smtplib.SMTP (tests pass a fake class with these methods)."""
+
+    def starttls(self) -> object: ...
+    def login(self, user: str, password: str) -> object: ...
+    def send_message(self, msg: EmailMessage) -> object: ...
+    def quit(self) -> object: ...
+    def close(self) -> None: ...
 
 
-class EmailNotConfiguredError(RuntimeError):
-    """Production without an SMTP host: the message stays in the outbox."""
+class SmtpFactory(Protocol):
+    def __call__(self, host: str, port: int, *, timeout: float) -> SmtpClient: ...
 
 
-def build(settings: Settings, *, to: str, subject: str, body: str) -> EmailMessage:
+def build(
+    settings: Settings, *, to: str, subject: str, body: str, message_id: str, at: datetime
+) -> EmailMessage:
+    """A plain-text message; the Message-ID is fixed per outbox row, so a resend is recognisable."""
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = to
     message["Subject"] = subject
+    message["Date"] = format_datetime(at)
+    message["Message-ID"] = message_id
     message.set_content(body)
     return message
 
 
-def send(settings: Settings, *, to: str, subject: str, body: str) -> None:
-    """Send one plain-text message; without a host, print it in dev and refuse in production."""
-    message = build(settings, to=to, subject=subject, body=body)
-    if not settings.smtp_host:
-        if settings.is_prod:
-            raise EmailNotConfiguredError("CIVIC_SMTP_HOST is not set")
-        log.info("e-mail (console sink, no SMTP host):\n%s", message.as_string())
-        return
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password)
-        smtp.send_message(message)
+def message_id(settings: Settings, outbox_id: int) -> str:
+    domain = settings.smtp_from.rpartition("@")[2] or "civic.invalid"
+    return f"<civic-outbox-{outbox_id}@{domain}>"
+
+
+class Mailer:
+    """Sends through CIVIC_SMTP_HOST; connects on the first message and after any failure."""
+
+    def __init__(self, settings: Settings, smtp_class: SmtpFactory | None = None) -> None:
+        if not settings.smtp_host:
+            raise ValueError("CIVIC_SMTP_HOST is not set")
+        self.settings = settings
+        self.smtp_class: SmtpFactory = smtp_class or smtplib.SMTP
+        self._smtp: SmtpClient | None = None
+
+    def _connect(self) -> SmtpClient:
+        s = self.settings
+        smtp = self.smtp_class(s.smtp_host, s.smtp_port, timeout=30)
+        try:
+            if s.smtp_starttls:
+                smtp.starttls()
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        """Raises smtplib.SMTPException or OSError when the server or the network refuses."""
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            self._smtp.send_message(message)
+        except BaseException:
+            # The connection may be half-broken; the next message starts a fresh one.
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._smtp is None:
+            return
+        smtp, self._smtp = self._smtp, None
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

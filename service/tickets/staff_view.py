@@ -1,32 +1,89 @@
-"""The staff ticket page: details with personal data masked, events, callers; logged unmasking."""
+"""The staff ticket page: one read view of a ticket for every staff role, with links to where
+each role acts on it (workbench, dispatch, callback, appeal); personal data masked, unmasking
+logged."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from service import clock
 from service.auth.deps import CurrentUser
-from service.auth.models import PiiAccess
+from service.auth.models import PiiAccess, Role, User
 from service.auth.render import render
+from service.callbacks import service as callbacks
 from service.calls import service as calls
 from service.catalogue.models import Category
+from service.departments import service as workbench
 from service.deps import CsrfDep, SessionDep
 from service.places.models import Area, Unit
+from service.routing import service as routing
+from service.sla import service as sla
+from service.sla.clocks import clock_views
 from service.tickets import access
 from service.tickets import service as tickets
 from service.tickets.access import VisibleTicket
-from service.tickets.models import TicketAssist
+from service.tickets.models import Ticket, TicketAssist
 from service.tickets.pii import mask_email, mask_name, mask_phone
-from service.tickets.states import OPEN_STATES
+from service.tickets.states import OPEN_STATES, Status
 
 router = APIRouter(prefix="/staff/tickets", include_in_schema=False)
 # An unmasked view stays open this long after the logged request, then masks again.
 REVEAL_FOR = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Where this user acts on the ticket; `kind` chooses the words on the page."""
+
+    kind: str
+    route: str = ""  # a named route; empty for a notice without a link
+    per_ticket: bool = True  # the route takes the ticket's `number`; else it is a list page
+
+
+def next_steps(session: Session, user: User, ticket: Ticket) -> list[NextStep]:
+    """Links to the pages where this role can act on this ticket now, nothing it cannot use."""
+    assert ticket.id is not None
+    steps: list[NextStep] = []
+    status = ticket.status
+    if user.role is Role.HANDLER:
+        # The page is visible to a handler only for a lead or assisting unit's ticket.
+        steps.append(NextStep("workbench", "workbench_ticket"))
+        if callbacks.rated_dissatisfied(session, ticket.id, user.unit_id):
+            pending = callbacks.pending_appeal(session, ticket.id) is not None
+            steps.append(
+                NextStep("appeal_pending") if pending else NextStep("appeal", "appeal_form")
+            )
+    if user.role is Role.DISPATCHER:
+        if status is Status.PENDING_DISPATCH:
+            steps.append(NextStep("dispatch", "routing_dispatch"))
+        elif status is Status.RETURN_REQUESTED:
+            steps.append(NextStep("review_return", "routing_dispatch"))
+        if sla.pending_extension(session, ticket.id) is not None:
+            steps.append(NextStep("extension", "workbench_extensions", per_ticket=False))
+    if user.role in workbench.OFFICE_ROLES and ticket.lead_unit_id is not None:
+        if status is Status.REPLY_REVIEW:
+            steps.append(NextStep("review_reply", "workbench_ticket"))
+        else:
+            steps.append(NextStep("workbench_office", "workbench_ticket"))
+    if user.role is Role.OPERATOR and status is Status.PENDING_CALLBACK:
+        steps.append(NextStep("callback", "callback_ticket"))
+    if user.role is Role.SUPERVISOR and callbacks.pending_appeal(session, ticket.id) is not None:
+        steps.append(NextStep("decide_appeal", "appeals", per_ticket=False))
+    return steps
+
+
+def _link(request: Request, step: NextStep, number: str) -> str:
+    if not step.route:
+        return ""
+    if step.per_ticket:
+        return str(request.url_for(step.route, number=number))
+    return str(request.url_for(step.route))
 
 
 @router.get("/{number}", name="staff_ticket")
@@ -69,6 +126,10 @@ def ticket_page(
     assisting = session.exec(
         select(Unit).join(TicketAssist).where(TicketAssist.ticket_id == ticket.id)
     ).all()
+    steps = [
+        {"kind": step.kind, "url": _link(request, step, ticket.number)}
+        for step in next_steps(session, user, ticket)
+    ]
     return render(
         request,
         "staff/tickets/ticket.html",
@@ -88,6 +149,10 @@ def ticket_page(
             "street": session.get(Area, ticket.street_id) if ticket.street_id else None,
             "lead_unit": session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None,
             "assisting": assisting,
+            "flag": workbench.flag_of(session, ticket, clock.now()),
+            "clocks": clock_views(session, ticket),
+            "routing_decisions": routing.decision_views(session, ticket.id),
+            "steps": steps,
         },
     )
 

@@ -1,7 +1,12 @@
 """The staff ticket page: PII masked by default, unmasking logged with a reason, confidential
-tickets without the requester for handlers, deputies never see PII."""
+tickets without the requester for handlers, deputies never see PII; the routing decisions and
+deadlines on it, and each role's links to where it acts."""
 
 from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,10 +14,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from service.auth.models import PiiAccess, Role
+from service.auth.models import PiiAccess, Role, User
+from service.callbacks import service as callbacks
+from service.callbacks.models import CallbackChannel, Resolution, Satisfaction
 from service.config import Settings
+from service.routing import service as routing
+from service.routing.models import ReturnReason, RoutingMethod
+from service.sla import service as sla
+from service.tickets import service as tickets
+from service.tickets.models import Ticket, TicketAssist
+from service.tickets.states import Action
 from tests.auth.staff import csrf_token, make_user, quick_ticket, sign_in_as
 from tests.factories import make_unit
+from tests.routing.helpers import World, make_world, new_ticket
 
 NUMBER = "BT2611290001"
 
@@ -81,3 +95,185 @@ def test_confidential_requesters_are_withheld_from_handlers_and_deputies_never_s
     sign_in_as(client, session, settings, deputy)
     page = client.get(f"/staff/tickets/{NUMBER}").text
     assert "诉求人身份已保密" in page and "138****0000" not in page
+
+
+# One page for every role: the same record, links only to the work each role can do --------
+
+
+STEP = re.compile(r'<li data-step="([a-z_]+)">(?:<a href="([^"]+)">)?')
+
+
+def _steps(html: str) -> dict[str, str]:
+    """The "what you can do" entries of a ticket page: kind -> link path ("" for a notice)."""
+    return {kind: urlsplit(href).path if href else "" for kind, href in STEP.findall(html)}
+
+
+def _open(client: TestClient, session: Session, settings: Settings, user: User, number: str):  # type: ignore[no-untyped-def]
+    sign_in_as(client, session, settings, user)
+    client.cookies.set("lang", "en")
+    return client.get(f"/staff/tickets/{number}")
+
+
+def _links_work(client: TestClient, steps: dict[str, str]) -> None:
+    for kind, path in steps.items():
+        if path:
+            assert client.get(path).status_code == 200, (kind, path)
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    return make_world(session)
+
+
+def _routed(session: Session, world: World) -> Ticket:
+    """A ticket the published catalogue dispatched to M-SAMR, with M-URBAN assisting."""
+    ticket = new_ticket(session, world, category_id=world.fake_id)
+    routing.route_new_ticket(session, ticket)
+    session.add(TicketAssist(ticket_id=ticket.id, unit_id=world.urban.id))
+    session.commit()
+    return ticket
+
+
+def test_every_role_reads_one_record_with_routing_and_deadlines_and_its_own_links(
+    client: TestClient, session: Session, settings: Settings, world: World
+) -> None:
+    ticket = _routed(session, world)
+    n = ticket.number
+    outsider_unit = make_unit(session, code="D-150203", name_zh="昆区政府")
+    outsider = make_user(session, username="h-out", role=Role.HANDLER, unit=outsider_unit)
+    operator = make_user(session, username="op", role=Role.OPERATOR)
+    supervisor = make_user(session, username="sup", role=Role.SUPERVISOR)
+    deputy = make_user(session, username="dep", role=Role.DEPUTY)
+    session.commit()
+    workbench = f"/staff/workbench/tickets/{n}"
+    expected: list[tuple[User, dict[str, str]]] = [
+        (world.samr_handler, {"workbench": workbench}),
+        (world.urban_handler, {"workbench": workbench}),  # assisting unit
+        (world.dispatcher, {"workbench_office": workbench}),
+        (supervisor, {"workbench_office": workbench}),
+        (operator, {}),
+        (deputy, {}),
+    ]
+    for user, steps in expected:
+        page = _open(client, session, settings, user, n)
+        assert page.status_code == 200, user.username
+        html = page.text
+        # The routing decision partial: rule, catalogue version, the unit it chose.
+        assert "Routing decisions" in html and "Catalogue rule" in html and "M-SAMR" in html
+        # The deadline partial: every clock with the trace of how it was computed.
+        assert "Deadlines" in html and "Handle by" in html and "How this was calculated" in html
+        assert _steps(html) == steps, user.username
+        _links_work(client, steps)
+        assert ("138****0000" in html) is (user is not deputy)
+        assert "13800000000" not in html
+
+    # Other units' handlers and administrators do not get the page at all.
+    assert _open(client, session, settings, outsider, n).status_code == 404
+    assert _open(client, session, settings, world.admin, n).status_code == 403
+
+    # The workbench page links back to this record instead of repeating calls and routing.
+    sign_in_as(client, session, settings, world.samr_handler)
+    assert f'href="http://testserver/staff/tickets/{n}"' in client.get(workbench).text
+
+
+def test_dispatchers_get_dispatch_and_return_review_links_when_there_is_something_to_decide(
+    client: TestClient, session: Session, settings: Settings, world: World
+) -> None:
+    ticket = new_ticket(session, world, category_id=None, title="门口有人摆摊卖假货")
+    routing.route_new_ticket(session, ticket)  # no rule fires: it waits for a dispatcher
+    session.commit()
+    n = ticket.number
+    page = _open(client, session, settings, world.dispatcher, n)
+    assert "Waiting for a dispatcher" in page.text
+    steps = _steps(page.text)
+    assert steps == {"dispatch": f"/staff/routing/tickets/{n}/dispatch"}
+    _links_work(client, steps)
+    assert _open(client, session, settings, world.samr_handler, n).status_code == 404
+
+    routing.dispatch(
+        session,
+        ticket,
+        lead=world.samr,
+        actor=tickets.Actor.staff(world.dispatcher),
+        method=RoutingMethod.MANUAL,
+        user=world.dispatcher,
+        explanation="by hand",
+    )
+    routing.request_return(
+        session, ticket, user=world.samr_handler, reason=ReturnReason.NOT_OUR_DUTY, text="不归我们"
+    )
+    session.commit()
+    steps = _steps(_open(client, session, settings, world.dispatcher, n).text)
+    assert steps["review_return"] == f"/staff/routing/tickets/{n}/dispatch"
+    _links_work(client, steps)
+    # The unit that asked has nothing to decide; its link is the workbench only.
+    assert _steps(_open(client, session, settings, world.samr_handler, n).text) == {
+        "workbench": f"/staff/workbench/tickets/{n}"
+    }
+
+
+def test_reply_review_callback_and_appeal_links_follow_the_ticket_to_its_end(
+    client: TestClient, session: Session, settings: Settings, world: World
+) -> None:
+    ticket = _routed(session, world)
+    n = ticket.number
+    operator = make_user(session, username="op", role=Role.OPERATOR)
+    supervisor = make_user(session, username="sup", role=Role.SUPERVISOR)
+    lead = tickets.Actor.staff(world.samr_handler)
+    tickets.transition(session, ticket, Action.SIGN_FOR, actor=lead)
+    assert ticket.handling_due is not None
+    sla.request_extension(
+        session,
+        ticket,
+        user=world.samr_handler,
+        requested_due=ticket.handling_due + timedelta(days=7),
+        reason="等检测报告",
+        expected_version=None,
+    )
+    session.commit()
+    steps = _steps(_open(client, session, settings, world.dispatcher, n).text)
+    assert steps["extension"] == "/staff/workbench/extensions"
+    _links_work(client, steps)
+
+    tickets.transition(
+        session, ticket, Action.SUBMIT_REPLY, actor=lead, changes={"public_reply": "已查处"}
+    )
+    session.commit()
+    for office in (world.dispatcher, supervisor):
+        steps = _steps(_open(client, session, settings, office, n).text)
+        assert steps["review_reply"] == f"/staff/workbench/tickets/{n}"
+        page = client.get(steps["review_reply"]).text
+        assert "Review the result" in page  # the review form is really there
+
+    tickets.transition(session, ticket, Action.ACCEPT_REPLY, actor=tickets.Actor.staff(supervisor))
+    session.commit()
+    steps = _steps(_open(client, session, settings, operator, n).text)
+    assert steps == {"callback": f"/staff/callbacks/{n}"}
+    _links_work(client, steps)
+    assert "appeal" not in _steps(_open(client, session, settings, world.samr_handler, n).text)
+
+    answers = callbacks.Answers(
+        contacted=True,
+        resolved=Resolution.NOT_RESOLVED,
+        satisfied=Satisfaction.DISSATISFIED,
+        unit_at_fault=False,
+    )
+    callbacks.record_answers(
+        session, ticket, answers, actor=tickets.Actor.staff(operator), channel=CallbackChannel.PHONE
+    )
+    session.commit()
+    steps = _steps(_open(client, session, settings, world.samr_handler, n).text)
+    assert steps["appeal"] == f"/staff/appeals/new/{n}"
+    _links_work(client, steps)
+    # The assisting unit was not rated, so it has nothing to appeal.
+    assert "appeal" not in _steps(_open(client, session, settings, world.urban_handler, n).text)
+
+    callbacks.file_appeal(
+        session, ticket, user=world.samr_handler, reason="市民诉求超出职责", evidence="录音"
+    )
+    session.commit()
+    steps = _steps(_open(client, session, settings, world.samr_handler, n).text)
+    assert steps["appeal_pending"] == "" and "appeal" not in steps
+    steps = _steps(_open(client, session, settings, supervisor, n).text)
+    assert steps["decide_appeal"] == "/staff/appeals"
+    _links_work(client, steps)

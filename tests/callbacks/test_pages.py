@@ -8,9 +8,17 @@ from sqlmodel import Session, select
 from service.auth.models import Role
 from service.callbacks import service as callbacks
 from service.callbacks.models import Appeal, Callback, HandlingTime
+from service.config import Settings
 from service.tickets.models import Channel, Ticket
 from service.tickets.states import CloseReason, Status
-from tests.callbacks.helpers import make_user, sign_in, submit, ticket_awaiting_callback
+from service.web.templating import make_templates
+from tests.callbacks.helpers import (
+    csrf_of,
+    make_user,
+    sign_in,
+    submit,
+    ticket_awaiting_callback,
+)
 from tests.factories import make_unit
 
 
@@ -122,10 +130,13 @@ def test_the_rated_unit_cannot_record_its_own_callback(
     assert _reload(session, ticket).status is Status.PENDING_CALLBACK
 
 
-def test_citizen_answers_a_survey_link_once(client: TestClient, session: Session) -> None:
+def test_citizen_answers_a_survey_link_once(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
     ticket = ticket_awaiting_callback(session, make_unit(session), channel=Channel.WEB)
     (pending,) = callbacks.tickets_needing_survey(session)
-    token = callbacks.issue_survey(session, pending, days=14)
+    emails = make_templates(settings).env
+    token = callbacks.issue_survey(session, pending, settings=settings, emails=emails)
     assert callbacks.tickets_needing_survey(session) == []
     session.commit()
     page = f"/survey/{token}"
@@ -153,6 +164,7 @@ def test_appeal_accepted_excludes_the_ticket_from_assessment(
     session.commit()
     sign_in(client, operator)
     page = f"/staff/callbacks/{ticket.number}"
+    token = csrf_of(client.get(page).text)  # this browser's token, for the outsider below
     submit(
         client,
         page,
@@ -162,9 +174,11 @@ def test_appeal_accepted_excludes_the_ticket_from_assessment(
     assert _reload(session, ticket).status is Status.CLOSED
 
     form = f"/staff/appeals/new/{ticket.number}"
+    # Another unit's handler does not even learn that the ticket exists.
     sign_in(client, outsider)
-    refused = submit(client, form, form, {"reason": "不是我们", "evidence": "..."})
-    assert refused.status_code == 422 and "only the unit that was rated" in refused.text
+    assert client.get(form).status_code == 404
+    refused = client.post(form, data={"csrf_token": token, "reason": "不是我们", "evidence": "…"})
+    assert refused.status_code == 404 and session.exec(select(Appeal)).first() is None
     sign_in(client, handler)
     empty = submit(client, form, form, {"reason": "诉求超出职权", "evidence": ""})
     assert empty.status_code == 422 and "诉求超出职权" in empty.text
