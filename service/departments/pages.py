@@ -22,6 +22,7 @@ from service.places.models import Unit
 from service.sla import service as sla
 from service.sla.clocks import clock_views, work_calendar
 from service.sla.models import ExtensionDecision, ExtensionRequest
+from service.tickets import pii
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist
 from service.tickets.states import IllegalTransitionError, ReasonRequiredError, Status
@@ -191,10 +192,8 @@ def _ticket_context(
         "is_office": user.role in workbench.OFFICE_ROLES,
         "may_decide_extensions": user.role in (Role.DISPATCHER, Role.ADMIN),
         "return_url": _return_url(request, ticket) if lead else None,
-        "requester_name": "" if ticket.confidential else workbench.mask_name(ticket.requester_name),
-        "requester_phone": ""
-        if ticket.confidential
-        else workbench.mask_phone(ticket.requester_phone),
+        "requester_name": "" if ticket.confidential else pii.mask_name(ticket.requester_name),
+        "requester_phone": "" if ticket.confidential else pii.mask_phone(ticket.requester_phone),
         "contact_methods": list(ContactMethod),
         "now_local": now.astimezone(settings.tz).strftime("%Y-%m-%dT%H:%M"),
         "values": {},

@@ -415,14 +415,3 @@ def last_event_id(session: Session, ticket_id: int) -> int:
         select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id)
     ).one()
     return int(value or 0)
-
-
-def mask_name(name: str) -> str:
-    """Surname only (张**): handlers address the citizen without seeing the full name."""
-    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
-
-
-def mask_phone(phone: str) -> str:
-    """138****0000: enough to recognise the number on a callback, not to copy it."""
-    phone = phone.removeprefix("+86")  # stored in E.164; masked as the number people dial
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ("****" if phone else "")

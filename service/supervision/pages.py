@@ -270,7 +270,11 @@ def report_file(
     elif fmt == "pdf":
         with use_locale("zh_CN"):
             html = render_report_html(templates, snapshot, printable=True)
-        body, media = reports.to_pdf(html), "application/pdf"
+        try:
+            body, media = reports.to_pdf(html), "application/pdf"
+        except reports.PdfUnavailableError as exc:
+            # The other formats still work; say plainly what the server is missing.
+            raise HTTPException(status_code=503, detail=str(exc)) from exc
     else:
         raise HTTPException(status_code=404, detail="Formats: csv, xlsx, pdf.")
     return Response(

@@ -304,8 +304,28 @@ def _pin_zip_times(data: bytes, at: datetime) -> bytes:
 _MODIFIED = re.compile(r"(<dcterms:modified[^>]*>)([^<]*)(</dcterms:modified>)")
 
 
+class PdfUnavailableError(RuntimeError):
+    """The PDF renderer cannot run on this machine; the message says what to install."""
+
+
+def pdf_unavailable_reason() -> str | None:
+    """None when WeasyPrint can render, else why not (it loads Debian's pango at import)."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            "PDF reports need WeasyPrint with the pango libraries "
+            f"(apt-get install libpango-1.0-0 libpangoft2-1.0-0): {first}"
+        )
+    return None
+
+
 def to_pdf(html: str) -> bytes:
     """WeasyPrint (HTML + CSS to PDF; needs the pango libraries); deterministic output."""
+    reason = pdf_unavailable_reason()
+    if reason:
+        raise PdfUnavailableError(reason)
     from weasyprint import HTML
 
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]

@@ -119,6 +119,7 @@ def ticket_page(
             "role": c.role.value,
             "linked_at": c.linked_at,
             "call": c.call,
+            "channel": c.channel.value,
             **person(c.name, c.phone),
         }
         for c in calls.callers_of(session, ticket.id)

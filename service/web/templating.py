@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from service import i18n
 from service.config import Settings
+from service.tickets import pii
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -29,6 +30,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["name_of"] = _name_of
     env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": _localtime(value, settings, fmt)
     env.filters["nl2br"] = _nl2br
+    env.filters["mask_phone"] = pii.mask_phone
     return templates
 
 
