@@ -17,7 +17,7 @@ EXPECTED = {
     Role.OPERATOR: ["/staff/hotline", "/staff/callbacks"],
     Role.DISPATCHER: ["/staff/routing/triage", "/staff/workbench/replies"],
     Role.HANDLER: ["/staff/workbench"],
-    Role.SUPERVISOR: ["/staff/supervision", "/staff/appeals", "/staff/callbacks"],
+    Role.SUPERVISOR: ["/staff/supervision", "/staff/appeals", "/staff/workbench/replies"],
     Role.DEPUTY: ["/staff/supervision/reports"],
     Role.ADMIN: ["/staff/admin/users", "/staff/webhooks"],
 }
