@@ -8,6 +8,10 @@ RUN pip install --no-cache-dir --prefix=/install .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     CIVIC_ENV=prod CIVIC_DATA_DIR=/data
+# WeasyPrint (PDF reports) loads Debian's pango at run time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin civic \
     && mkdir -p /data && chown civic /data
 COPY --from=build /install /usr/local
