@@ -5,40 +5,20 @@ The app runs in a real uvicorn server on a free local port against a migrated SQ
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlmodel import Session
 
 from service import migrate
-from service.app import create_app
 from service.config import load_settings
 from service.db import make_engine
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
 from tests.conftest import TEST_SECRET
 from tests.intake.helpers import photo_bytes, seed_city
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -53,25 +33,12 @@ def live_server(tmp_path: Path) -> Iterator[str]:
     settings = load_settings(
         env="test", database_url=url, data_dir=tmp_path / "data", secret_key=TEST_SECRET
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(timeout=0.02)
-        assert thread.is_alive(), "the server stopped while starting"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(settings) as url:
+        yield url
 
 
 def test_file_a_complaint_with_a_photo_and_track_it(live_server: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)")
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     # A loaded machine (CI runs two cores) must not turn a slow render into a failure.

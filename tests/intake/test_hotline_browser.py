@@ -3,36 +3,22 @@ merges a second call into it. Skipped, with the reason, where no Chromium is ins
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlmodel import Session
 
 from service import migrate
-from service.app import create_app
 from service.auth.secrets import hash_password
 from service.config import load_settings
 from service.db import make_engine
 from service.tickets.states import Status
 from tests.auth.staff import quick_ticket
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
 from tests.conftest import TEST_SECRET
 from tests.intake.hotline_world import build
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "operator password 1"
 CALLER = "139 1234 5678"  # as the operator types it
 SCREENSHOT = Path("/tmp/hotline-browser.png")
@@ -40,19 +26,10 @@ SCREENSHOT = Path("/tmp/hotline-browser.png")
 pytestmark = pytest.mark.browser
 
 
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"no Chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
-    if os.environ.get("CIVIC_TEST_REQUIRE_BROWSER"):
-        pytest.fail(message + " and CIVIC_TEST_REQUIRE_BROWSER is set")
-    pytest.skip(message)
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """A real uvicorn on a free local port, serving a migrated SQLite database with some data."""
-    _require_chromium()
+    require_chromium()
     url = f"sqlite:///{tmp_path / 'browser.db'}"
     migrate.upgrade(url)
     engine = make_engine(url)
@@ -69,22 +46,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     settings = load_settings(
         env="test", database_url=url, data_dir=tmp_path / "data", secret_key=TEST_SECRET
     )
-    # The listening socket exists before the thread starts, so the browser's first request
-    # simply waits in the backlog until uvicorn accepts it: no polling for start-up.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(settings) as url:
+        yield url
 
 
 def test_operator_logs_a_call_and_merges_a_repeat_call(server: str) -> None:
