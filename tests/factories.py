@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from service import clock
+from service.auth.models import Role, User
 from service.catalogue.models import Category, CategoryTree
 from service.places.models import Area, AreaLevel, Unit, UnitClass
 from service.tickets import service as tickets
@@ -91,3 +92,27 @@ def make_ticket(
         requester_phone=phone,
     )
     return tickets.create_ticket(session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ)
+
+
+def make_user(
+    session: Session,
+    username: str,
+    role: Role,
+    unit: Unit | None = None,
+    *,
+    password_hash: str = "x",
+    active: bool = True,
+) -> User:
+    """A staff user; tests that sign in through the form pass a real password hash."""
+    user = User(
+        username=username,
+        display_name=username,
+        password_hash=password_hash,
+        role=role,
+        unit_id=unit.id if unit else None,
+        active=active,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -16,6 +16,7 @@ from service.config import Settings
 from service.places.models import Unit
 from service.tickets.models import Channel, Ticket, TicketType
 from service.tickets.states import Status
+from tests import factories
 
 PASSWORD = "correct horse battery"
 # argon2 is slow on purpose; one hash serves every test user.
@@ -30,18 +31,10 @@ def make_user(
     unit: Unit | None = None,
     active: bool = True,
 ) -> User:
-    user = User(
-        username=username,
-        display_name=username,
-        password_hash=PASSWORD_HASH,
-        role=role,
-        unit_id=unit.id if unit else None,
-        active=active,
-        created_at=clock.now(),
+    """A staff user who can also sign in through the form with PASSWORD."""
+    return factories.make_user(
+        session, username, role, unit, password_hash=PASSWORD_HASH, active=active
     )
-    session.add(user)
-    session.flush()
-    return user
 
 
 def sign_in_as(client: TestClient, session: Session, settings: Settings, user: User) -> None:

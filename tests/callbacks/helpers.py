@@ -9,30 +9,16 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from service import clock
 from service.auth.deps import get_current_user
-from service.auth.models import Role, User
+from service.auth.models import User
 from service.places.models import Unit
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketType
 from service.tickets.states import Action
 from tests.factories import TZ
+from tests.factories import make_user as make_user
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def make_user(session: Session, *, username: str, role: Role, unit: Unit | None = None) -> User:
-    user = User(
-        username=username,
-        display_name=username,
-        password_hash="-",
-        role=role,
-        unit_id=unit.id if unit else None,
-        created_at=clock.now(),
-    )
-    session.add(user)
-    session.flush()
-    return user
 
 
 def sign_in(client: TestClient, user: User) -> None:

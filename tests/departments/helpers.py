@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from service import clock
 from service.auth.deps import get_current_user
-from service.auth.models import Role, User
+from service.auth.models import User
 from service.places.models import Unit
 from service.sla import clocks
 from service.sla.models import DeadlinePolicy
@@ -18,20 +18,7 @@ from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist
 from service.tickets.states import Action
 from tests.factories import make_ticket, make_unit
-
-
-def make_user(session: Session, *, username: str, role: Role, unit: Unit | None = None) -> User:
-    user = User(
-        username=username,
-        display_name=username,
-        password_hash="x",
-        role=role,
-        unit_id=unit.id if unit else None,
-        created_at=clock.now(),
-    )
-    session.add(user)
-    session.flush()
-    return user
+from tests.factories import make_user as make_user
 
 
 def add_policy(session: Session, handling: str = "15wd") -> None:

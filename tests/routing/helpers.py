@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from service import clock
 from service.auth.models import Role, User
 from service.places.models import Area, AreaLevel, Unit, UnitClass
 from service.routing import ruleset
 from service.sla.models import DeadlinePolicy
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketType
-from tests.factories import TZ, make_area, make_category, make_unit
+from tests.factories import TZ, make_area, make_category, make_unit, make_user
 
 
 @dataclass
@@ -30,20 +29,6 @@ class World:
     urban_handler: User
     fake_id: int
     stall_id: int
-
-
-def make_user(session: Session, username: str, role: Role, unit: Unit | None = None) -> User:
-    user = User(
-        username=username,
-        display_name=username,
-        password_hash="x",
-        role=role,
-        unit_id=unit.id if unit else None,
-        created_at=clock.now(),
-    )
-    session.add(user)
-    session.flush()
-    return user
 
 
 def make_world(session: Session, *, publish: bool = True) -> World:
