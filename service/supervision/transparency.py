@@ -13,6 +13,7 @@ from sqlmodel import select
 from service import clock
 from service.catalogue.models import Category
 from service.deps import SessionDep, SettingsDep, TemplatesDep
+from service.i18n import gettext
 from service.supervision import hot_topics, metrics, reports
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +63,11 @@ def transparency(
         "satisfaction": [round(100 * (r.satisfaction(w) or 0), 1) for r in rate_trend],
         "resolution": [round(100 * (r.resolution(w) or 0), 1) for r in rate_trend],
         "response": [round(100 * (r.response() or 0), 1) for r in rate_trend],
+        "labels": {
+            "response": gettext("Response rate"),
+            "resolution": gettext("Resolution rate"),
+            "satisfaction": gettext("Satisfaction rate"),
+        },
     }
     return templates.TemplateResponse(
         request,

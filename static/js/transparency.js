@@ -16,9 +16,9 @@
       tooltip: { trigger: "axis" }, legend: {},
       xAxis: { type: "category", data: data.rate_months }, yAxis: { type: "value", max: 100 },
       series: [
-        { name: "response", type: "line", data: data.response },
-        { name: "resolution", type: "line", data: data.resolution },
-        { name: "satisfaction", type: "line", data: data.satisfaction }
+        { name: data.labels.response, type: "line", data: data.response },
+        { name: data.labels.resolution, type: "line", data: data.resolution },
+        { name: data.labels.satisfaction, type: "line", data: data.satisfaction }
       ]
     });
   }
