@@ -120,6 +120,8 @@ def ticket_page(
             "linked_at": c.linked_at,
             "call": c.call,
             "channel": c.channel.value,
+            # The recording carries the caller's voice and number: withheld like the name.
+            "recording_url": c.call.recording_url if c.call and not hidden else "",
             **person(c.name, c.phone),
         }
         for c in calls.callers_of(session, ticket.id)

@@ -14,9 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
+from service import clock
 from service.auth.models import PiiAccess, Role, User
 from service.callbacks import service as callbacks
 from service.callbacks.models import CallbackChannel, Resolution, Satisfaction
+from service.calls.models import CallerRole, CallRecord, Direction, Outcome, TicketCall
 from service.config import Settings
 from service.routing import service as routing
 from service.routing.models import ReturnReason, RoutingMethod
@@ -95,6 +97,46 @@ def test_confidential_requesters_are_withheld_from_handlers_and_deputies_never_s
     sign_in_as(client, session, settings, deputy)
     page = client.get(f"/staff/tickets/{NUMBER}").text
     assert "诉求人身份已保密" in page and "138****0000" not in page
+
+
+def test_the_call_recording_is_withheld_wherever_the_requester_is(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """A recording carries the caller's voice, name and number: it is personal data too."""
+    unit = make_unit(session, code="M-SAMR")
+    handler = make_user(session, username="h", role=Role.HANDLER, unit=unit)
+    deputy = make_user(session, username="d", role=Role.DEPUTY)
+    dispatcher = make_user(session, username="disp", role=Role.DISPATCHER)
+    ticket = quick_ticket(session, number=NUMBER, lead=unit, confidential=True)
+    at = clock.now()
+    call = CallRecord(
+        call_id="C-1",
+        caller_number="+8613812340000",
+        started_at=at,
+        direction=Direction.INBOUND,
+        outcome=Outcome.ANSWERED,
+        recording_url="https://pbx.example/r/C-1.wav",
+        received_at=at,
+    )
+    session.add(call)
+    session.flush()
+    session.add(
+        TicketCall(
+            call_id=call.id,
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            caller_phone="+8613812340000",
+            caller_name="张三丰",
+            role=CallerRole.REQUESTER,
+            created_at=at,
+        )
+    )
+    session.commit()
+    for user in (handler, deputy):
+        sign_in_as(client, session, settings, user)
+        page = client.get(f"/staff/tickets/{NUMBER}").text
+        assert "C-1" in page and "pbx.example" not in page, user.role
+    sign_in_as(client, session, settings, dispatcher)
+    assert "https://pbx.example/r/C-1.wav" in client.get(f"/staff/tickets/{NUMBER}").text
 
 
 # One page for every role: the same record, links only to the work each role can do --------
