@@ -5,9 +5,9 @@ from __future__ import annotations
 from service.auth.models import Role
 
 # Who may open a ticket page at all (handlers further limited to their unit's tickets).
-TICKET_READERS = frozenset(
-    {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.DEPUTY}
-)
+# Deputies read published reports and the supervision drill-downs, which carry no free text:
+# a ticket page shows descriptions and internal notes that may name people.
+TICKET_READERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR})
 # Who may see a requester's personal data unmasked (each time logged, with a reason).
 # Deputies read supervision without citizen PII; administrators run the system, not cases.
 PII_UNMASKERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR})
@@ -34,6 +34,6 @@ ROLE_DUTIES: dict[Role, str] = {
     ),
     Role.HANDLER: "Works on the tickets of one unit only (lead or assisting).",
     Role.SUPERVISOR: "Reads everything, runs the hotline office, reports and appeals.",
-    Role.DEPUTY: "Reads tickets and reports without any citizen's personal data.",
+    Role.DEPUTY: "Reads published reports and drill-downs; no ticket pages, no personal data.",
     Role.ADMIN: "Manages staff accounts, units and the knowledge base; no access to tickets.",
 }

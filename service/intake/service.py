@@ -38,7 +38,15 @@ from service.routing import service as routing
 from service.sla.clocks import policy_rows
 from service.sla.policies import PolicyError, choose, parse_duration
 from service.tickets import service as tickets
-from service.tickets.models import ActorKind, Channel, Ticket, TicketEvent, TicketType, Visibility
+from service.tickets.models import (
+    ActorKind,
+    Channel,
+    Ticket,
+    TicketEvent,
+    TicketTag,
+    TicketType,
+    Visibility,
+)
 from service.tickets.states import OPEN_STATES, Action, Status
 
 INTAKE = tickets.Actor.system("intake")
@@ -183,13 +191,28 @@ def _queue_confirmation(
         )
 
 
+# Tags of complaints about one person's own rights; their tickets are never shown to others.
+PERSONAL_TAGS = ("elderly", "women", "minors", "disabled")
+
+
 def similar_open_tickets(
     session: Session, category: Category, street: Area, *, now: datetime, days: int, limit: int = 10
 ) -> list[SimilarTicket]:
     """Open tickets of the same category code in the same street from the last `days` days.
 
-    Confidential tickets and those not cleared for disclosure are never offered.
+    Confidential tickets, those not cleared for disclosure, and complaints about a person's own
+    rights (elderly, women, minors, the disabled) are never offered: their titles can identify
+    someone, and nobody "joins" a personal case.
     """
+    personal = (
+        select(TicketTag.ticket_id)
+        .where(
+            TicketTag.ticket_id == Ticket.id,
+            col(TicketTag.tag_code).in_(PERSONAL_TAGS),
+        )
+        .correlate(Ticket)
+        .exists()
+    )
     filed_under = aliased(Category)
     me_too = (
         select(func.count(col(CoRequester.id)))
@@ -215,6 +238,7 @@ def similar_open_tickets(
             col(Ticket.parent_id).is_(None),
             col(Ticket.confidential).is_(False),
             col(Ticket.disclosure_allowed).is_(True),
+            ~personal,
         )
         .order_by(col(Ticket.created_at).desc())
         .limit(limit)

@@ -483,7 +483,7 @@ def return_page(
     user: Handler,
 ) -> Response:
     ticket = _ticket_or_404(session, number)
-    if ticket.lead_unit_id != user.unit_id:
+    if ticket.lead_unit_id is None or ticket.lead_unit_id != user.unit_id:
         raise HTTPException(status_code=404, detail="No such ticket.")
     return _page(
         request,
@@ -511,7 +511,7 @@ def return_submit(
 ) -> Response:
     """A handler of the lead unit hands the ticket back to the dispatcher with a reason."""
     ticket = _ticket_or_404(session, number)
-    if ticket.lead_unit_id != user.unit_id:
+    if ticket.lead_unit_id is None or ticket.lead_unit_id != user.unit_id:
         raise HTTPException(status_code=404, detail="No such ticket.")
     errors: dict[str, str] = {}
     choice = ReturnReason(reason) if reason in {r.value for r in ReturnReason} else None

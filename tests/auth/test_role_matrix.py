@@ -61,7 +61,9 @@ def _allowed(roles: list[str], ok: int, denied: int = 403) -> list[tuple[str, in
 
 
 HOTLINE = [OPERATOR, SUPERVISOR]
-READERS = [OPERATOR, DISPATCHER, SUPERVISOR, DEPUTY, HANDLER_SAMR, HANDLER_URBAN]
+READERS = [OPERATOR, DISPATCHER, SUPERVISOR, HANDLER_SAMR, HANDLER_URBAN]
+# Deputies read reports and drill-downs; administrators run the system, not cases.
+NO_TICKET_PAGE = [(DEPUTY, 403), (ADMIN, 403), (NOBODY, 303)]
 
 # (path, [(role, expected status)]) for GET requests; {samr} etc. become ticket numbers.
 GET_MATRIX: list[tuple[str, list[tuple[str, int]]]] = [
@@ -75,18 +77,22 @@ GET_MATRIX: list[tuple[str, list[tuple[str, int]]]] = [
     ("/staff/admin/knowledge", _allowed([ADMIN], 200)),
     (
         "/staff/tickets/{samr}",
-        [(r, 200) for r in READERS if r != HANDLER_URBAN]
-        + [(HANDLER_URBAN, 404), (ADMIN, 403), (NOBODY, 303)],
+        [(r, 200) for r in READERS if r != HANDLER_URBAN] + [(HANDLER_URBAN, 404), *NO_TICKET_PAGE],
     ),
     (
         "/staff/tickets/{urban}",
-        [(r, 200) for r in READERS if r != HANDLER_SAMR]
-        + [(HANDLER_SAMR, 404), (ADMIN, 403), (NOBODY, 303)],
+        [(r, 200) for r in READERS if r != HANDLER_SAMR] + [(HANDLER_SAMR, 404), *NO_TICKET_PAGE],
     ),
     # An assisting unit sees the ticket it assists on.
-    ("/staff/tickets/{shared}", [(r, 200) for r in READERS] + [(ADMIN, 403), (NOBODY, 303)]),
+    (
+        "/staff/tickets/{shared}",
+        [(r, 200) for r in READERS] + [(DEPUTY, 403), (ADMIN, 403), (NOBODY, 303)],
+    ),
     # Guessing: a number that does not exist answers like another unit's ticket.
-    ("/staff/tickets/BT0000000000", [(r, 404) for r in READERS] + [(ADMIN, 403), (NOBODY, 303)]),
+    (
+        "/staff/tickets/BT0000000000",
+        [(r, 404) for r in READERS] + [(DEPUTY, 403), (ADMIN, 403), (NOBODY, 303)],
+    ),
     ("/api/v1/staff/me", [(r, 200) for r in STAFF] + [(NOBODY, 401)]),
 ]
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from service.app import create_app
 from service.auth.secrets import verify_password
+from service.catalogue.models import Tag
 from service.config import Settings
 from service.intake.attachments import stored_path
 from service.intake.models import Attachment, CoRequester
@@ -357,3 +358,28 @@ def test_the_form_reads_in_english_and_chinese(
     assert "File a complaint" in form and "10 MB each" in form
     chinese = client.get("/complaints/new").text
     assert "我要投诉" in chinese and "隐私" in chinese
+
+
+def test_complaints_about_a_persons_own_rights_are_never_offered_to_others(
+    client: TestClient, session: Session, city: City
+) -> None:
+    _sid, filed = _file(client, title="超市卖假酒，已经很久了")
+    assert filed.status_code == 201  # type: ignore[attr-defined]
+    ticket = session.exec(select(Ticket).where(Ticket.street_id == city.street.id)).one()
+    session.add(Tag(code="women", name_zh="妇女权益", name_en="Rights of women"))
+    session.flush()
+    session.add(TicketTag(ticket_id=ticket.id, tag_code="women"))  # type: ignore[arg-type]
+    session.commit()
+    _html, hidden = open_form(client)
+    check = client.post(
+        "/complaints/new",
+        data={
+            **hidden,
+            "step": "check",
+            "category": "MR.FAKE",
+            "district": "150203",
+            "street": "150203001",
+        },
+    )
+    assert check.status_code == 200
+    assert "超市卖假酒，已经很久了" not in check.text and ticket.number not in check.text
