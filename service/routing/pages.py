@@ -473,6 +473,39 @@ async def dispatch_submit(
     return RedirectResponse(f"/staff/routing/tickets/{ticket.number}/dispatch", status_code=303)
 
 
+def _lead_ticket(session: Session, number: str, user: User) -> Ticket:
+    """The ticket, if the handler's unit leads it; otherwise 404, as for an unknown number."""
+    ticket = _ticket_or_404(session, number)
+    if ticket.lead_unit_id is None or ticket.lead_unit_id != user.unit_id:
+        raise HTTPException(status_code=404, detail="No such ticket.")
+    return ticket
+
+
+def _return_form(
+    request: Request,
+    templates: Any,
+    settings: Any,
+    ticket: Ticket,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    sent: bool = False,
+) -> Response:
+    return _page(
+        request,
+        templates,
+        settings,
+        "staff/routing/return_form.html",
+        status=status,
+        ticket=ticket,
+        values=values or {},
+        errors=errors or {},
+        reasons=routing.RETURN_REASON_LABELS,
+        sent=sent,
+    )
+
+
 @router.get("/tickets/{number}/return", name="routing_return")
 def return_page(
     number: str,
@@ -482,19 +515,7 @@ def return_page(
     settings: SettingsDep,
     user: Handler,
 ) -> Response:
-    ticket = _ticket_or_404(session, number)
-    if ticket.lead_unit_id is None or ticket.lead_unit_id != user.unit_id:
-        raise HTTPException(status_code=404, detail="No such ticket.")
-    return _page(
-        request,
-        templates,
-        settings,
-        "staff/routing/return_form.html",
-        ticket=ticket,
-        values={},
-        errors={},
-        reasons=routing.RETURN_REASON_LABELS,
-    )
+    return _return_form(request, templates, settings, _lead_ticket(session, number, user))
 
 
 @router.post("/tickets/{number}/return", dependencies=[CsrfDep])
@@ -510,9 +531,7 @@ def return_submit(
     version: Annotated[str, Form()] = "",
 ) -> Response:
     """A handler of the lead unit hands the ticket back to the dispatcher with a reason."""
-    ticket = _ticket_or_404(session, number)
-    if ticket.lead_unit_id is None or ticket.lead_unit_id != user.unit_id:
-        raise HTTPException(status_code=404, detail="No such ticket.")
+    ticket = _lead_ticket(session, number, user)
     errors: dict[str, str] = {}
     choice = ReturnReason(reason) if reason in {r.value for r in ReturnReason} else None
     if choice is None:
@@ -531,29 +550,17 @@ def return_submit(
             errors["text"] = str(exc)
     if errors:
         session.rollback()
-        return _page(
+        return _return_form(
             request,
             templates,
             settings,
-            "staff/routing/return_form.html",
-            status=422,
-            ticket=ticket,
+            ticket,
             values={"reason": reason, "text": text},
             errors=errors,
-            reasons=routing.RETURN_REASON_LABELS,
+            status=422,
         )
     session.commit()
-    return _page(
-        request,
-        templates,
-        settings,
-        "staff/routing/return_form.html",
-        ticket=ticket,
-        values={},
-        errors={},
-        reasons=routing.RETURN_REASON_LABELS,
-        sent=True,
-    )
+    return _return_form(request, templates, settings, ticket, sent=True)
 
 
 @router.get("/stats", name="routing_stats")
