@@ -8,12 +8,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
 
 from service.app import create_app
 from service.config import Settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,3 +59,11 @@ def serve(settings: Settings) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def wait_for_htmx(page: Page) -> None:
+    """Return once htmx has wired up the current page, so typed input triggers its requests."""
+    # htmx is a deferred script: `window.htmx` exists before DOMContentLoaded, but it binds the
+    # page's hx-* attributes only in that event's handler; the load event comes after both.
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")

@@ -15,7 +15,7 @@ from service.config import load_settings
 from service.db import make_engine
 from service.tickets.states import Status
 from tests.auth.staff import quick_ticket
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve, wait_for_htmx
 from tests.conftest import TEST_SECRET
 from tests.intake.hotline_world import build
 
@@ -67,7 +67,7 @@ def test_operator_logs_a_call_and_merges_a_repeat_call(server: str) -> None:
         page.fill("#f-password", PASSWORD)
         page.click("button[type=submit]")
         expect(page.locator("h1")).to_have_text("热线受理台")
-        page.wait_for_function("() => window.htmx !== undefined")  # deferred script ran
+        wait_for_htmx(page)
 
         # Typing the caller's number shows their earlier tickets at once.
         page.fill("#f-caller_phone", CALLER)
@@ -87,7 +87,7 @@ def test_operator_logs_a_call_and_merges_a_repeat_call(server: str) -> None:
         assert number.startswith("BT")
 
         # The same caller rings again: the open ticket is offered for a merge.
-        page.wait_for_function("() => window.htmx !== undefined")
+        wait_for_htmx(page)
         page.fill("#f-caller_phone", CALLER)
         expect(page.locator(f"#merge-{number}")).to_be_visible()
         page.check(f"#merge-{number}")
