@@ -10,8 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from service import i18n
 from service.auth import sessions
 from service.auth.deps import SESSION_COOKIE, CurrentUser
+from service.auth.models import Role
 from service.auth.render import render
-from service.auth.roles import HOTLINE_ROLES, TICKET_READERS
+from service.auth.roles import TICKET_READERS
 from service.deps import CsrfDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -99,6 +100,7 @@ def home(request: Request, user: CurrentUser, number: str = "") -> Response:
         return RedirectResponse(
             request.url_for("staff_ticket", number=number.strip().upper()), status_code=303
         )
-    if user.role in HOTLINE_ROLES and not request.query_params:
+    # Operators start on the console; the office head (also a hotline role) on this page.
+    if user.role is Role.OPERATOR and not request.query_params:
         return RedirectResponse(request.url_for("hotline_console"), status_code=303)
     return render(request, "staff/home.html", {})

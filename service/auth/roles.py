@@ -13,8 +13,26 @@ TICKET_READERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.S
 PII_UNMASKERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR})
 # The hotline console, the call-back list and the operator's own list.
 HOTLINE_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
-# Users, units, roles and the knowledge base.
+# Users, units, roles, the knowledge base, webhooks and the dispatch catalogue's rules.
 ADMIN_ROLES = frozenset({Role.ADMIN})
+# Administrators keep the system and its configuration; they do no case work (dispatch, review,
+# callbacks, appeals) and read no tickets, so each case-work set below leaves them out.
+# Reading the dispatch catalogue, trying a text against it and replaying a draft.
+CATALOGUE_READERS = frozenset({Role.DISPATCHER, Role.ADMIN})
+# The triage queue, dispatching, reviewing returns and deciding extension requests.
+DISPATCH_ROLES = frozenset({Role.DISPATCHER})
+# Handling units: sign for, reply, ask for an extension or a return, appeal a rating.
+UNIT_ROLES = frozenset({Role.HANDLER})
+# The workbench queues: a handler sees their unit's, the hotline office sees every unit's.
+WORKBENCH_ROLES = frozenset({Role.HANDLER, Role.DISPATCHER, Role.SUPERVISOR})
+# The hotline office reviews units' replies; it is never the unit being rated.
+OFFICE_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+# Callbacks (回访) are made by the hotline office, never by the unit being rated.
+CALLBACK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
+# Rates, rankings, published reports and hot topics (read-only for deputies).
+SUPERVISION_READERS = frozenset({Role.SUPERVISOR, Role.DEPUTY})
+# Deciding appeals, building and publishing reports, adopting the monthly topic.
+SUPERVISORS = frozenset({Role.SUPERVISOR})
 
 ROLE_LABELS: dict[Role, str] = {
     Role.OPERATOR: "Hotline operator",

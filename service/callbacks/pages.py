@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from service.auth import roles
 from service.auth.deps import require_role
-from service.auth.models import Role, User
+from service.auth.models import User
 from service.callbacks import service as callbacks
 from service.callbacks.models import (
     Appeal,
@@ -26,9 +27,9 @@ from service.tickets.models import Ticket
 from service.web import csrf
 
 router = APIRouter(include_in_schema=False)
-Operator = Annotated[User, Depends(require_role(Role.OPERATOR, Role.ADMIN))]
-Supervisor = Annotated[User, Depends(require_role(Role.SUPERVISOR, Role.ADMIN))]
-Handler = Annotated[User, Depends(require_role(Role.HANDLER))]
+Operator = Annotated[User, Depends(require_role(*roles.CALLBACK_ROLES))]
+Supervisor = Annotated[User, Depends(require_role(*roles.SUPERVISORS))]
+Handler = Annotated[User, Depends(require_role(*roles.UNIT_ROLES))]
 PER_PAGE = 50
 
 

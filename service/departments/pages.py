@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from starlette.routing import NoMatchFound
 
 from service import clock, i18n
+from service.auth import roles
 from service.auth.deps import require_role
 from service.auth.models import Role, User
 from service.catalogue.models import Category
@@ -29,11 +30,9 @@ from service.tickets.states import IllegalTransitionError, ReasonRequiredError, 
 from service.web import csrf
 
 router = APIRouter(prefix="/staff/workbench", include_in_schema=False)
-Staff = Annotated[
-    User, Depends(require_role(Role.HANDLER, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN))
-]
-Dispatcher = Annotated[User, Depends(require_role(Role.DISPATCHER, Role.ADMIN))]
-Office = Annotated[User, Depends(require_role(Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN))]
+Staff = Annotated[User, Depends(require_role(*roles.WORKBENCH_ROLES))]
+Dispatcher = Annotated[User, Depends(require_role(*roles.DISPATCH_ROLES))]
+Office = Annotated[User, Depends(require_role(*roles.OFFICE_ROLES))]
 PER_PAGE = 25
 ACTIONS = (
     "sign-for",
@@ -189,8 +188,8 @@ def _ticket_context(
         "is_lead": lead,
         "is_assisting": user.role is Role.HANDLER
         and workbench.is_assisting(session, ticket, user.unit_id),
-        "is_office": user.role in workbench.OFFICE_ROLES,
-        "may_decide_extensions": user.role in (Role.DISPATCHER, Role.ADMIN),
+        "is_office": user.role in roles.OFFICE_ROLES,
+        "may_decide_extensions": user.role in roles.DISPATCH_ROLES,
         "return_url": _return_url(request, ticket) if lead else None,
         "requester_name": "" if ticket.confidential else pii.mask_name(ticket.requester_name),
         "requester_phone": "" if ticket.confidential else pii.mask_phone(ticket.requester_phone),

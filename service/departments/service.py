@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, case, exists, func, literal, or_
 from sqlmodel import Session, col, select
 
 from service import clock
+from service.auth import roles
 from service.auth.models import Role, User
 from service.catalogue.models import Category
 from service.departments.models import AssistPart
@@ -30,7 +31,6 @@ QUEUE_STATES = (
     Status.REPLY_REVIEW,
 )
 FILTER_STATES = (*QUEUE_STATES, Status.PENDING_CALLBACK, Status.CLOSED)
-OFFICE_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 
 
 class Flag(StrEnum):
@@ -188,7 +188,7 @@ def is_assisting(session: Session, ticket: Ticket, unit_id: int | None) -> bool:
 
 def may_view(session: Session, user: User, ticket: Ticket) -> bool:
     """Handlers see their unit's tickets (lead or assisting); the hotline office sees all."""
-    if user.role in OFFICE_ROLES:
+    if user.role in roles.OFFICE_ROLES:
         return True
     if user.role is not Role.HANDLER or user.unit_id is None:
         return False
@@ -373,7 +373,7 @@ def review_reply(
     expected_version: int | None,
 ) -> None:
     """The hotline office accepts the result (the callback clock starts) or sends it back."""
-    if user.role not in OFFICE_ROLES:
+    if user.role not in roles.OFFICE_ROLES:
         raise WorkbenchError("Only the hotline office reviews replies.")
     actor = tickets.Actor.staff(user)
     if accept:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from service.auth import roles
 from service.auth.deps import require_role
-from service.auth.models import Role, User
+from service.auth.models import User
 from service.catalogue.models import Category
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.places.models import Area, AreaLevel, Unit
@@ -22,9 +23,10 @@ from service.tickets.states import Status
 from service.web import csrf
 
 router = APIRouter(prefix="/staff/routing", include_in_schema=False)
-Admin = Annotated[User, Depends(require_role(Role.ADMIN))]
-Dispatcher = Annotated[User, Depends(require_role(Role.DISPATCHER, Role.ADMIN))]
-Handler = Annotated[User, Depends(require_role(Role.HANDLER))]
+Admin = Annotated[User, Depends(require_role(*roles.ADMIN_ROLES))]
+CatalogueReader = Annotated[User, Depends(require_role(*roles.CATALOGUE_READERS))]
+Dispatcher = Annotated[User, Depends(require_role(*roles.DISPATCH_ROLES))]
+Handler = Annotated[User, Depends(require_role(*roles.UNIT_ROLES))]
 PER_PAGE = 25
 
 
@@ -78,7 +80,7 @@ def rules_page(
     session: SessionDep,
     templates: TemplatesDep,
     settings: SettingsDep,
-    user: Dispatcher,
+    user: CatalogueReader,
 ) -> Response:
     current, draft = ruleset.published(session), ruleset.draft(session)
     return _page(
@@ -237,7 +239,7 @@ def try_page(
     session: SessionDep,
     templates: TemplatesDep,
     settings: SettingsDep,
-    user: Dispatcher,
+    user: CatalogueReader,
     text: str = "",
     category: str = "",
     street: str = "",
@@ -311,7 +313,7 @@ def replay_page(
     session: SessionDep,
     templates: TemplatesDep,
     settings: SettingsDep,
-    user: Dispatcher,
+    user: CatalogueReader,
     days: str = "",
 ) -> Response:
     """Run the draft over recent tickets before publishing it."""
@@ -569,7 +571,7 @@ def stats(
     session: SessionDep,
     templates: TemplatesDep,
     settings: SettingsDep,
-    user: Dispatcher,
+    user: CatalogueReader,
 ) -> Response:
     return _page(
         request, templates, settings, "staff/routing/stats.html", rows=routing.unit_stats(session)

@@ -11,8 +11,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service import clock
+from service.auth import roles
 from service.auth.deps import require_role
-from service.auth.models import Role, User
+from service.auth.models import User
 from service.callbacks.models import Callback
 from service.catalogue.models import Category, Tag
 from service.config import Settings
@@ -25,8 +26,8 @@ from service.tickets.models import Ticket
 from service.web import csrf
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require_role(Role.SUPERVISOR, Role.DEPUTY, Role.ADMIN))]
-Supervisor = Annotated[User, Depends(require_role(Role.SUPERVISOR, Role.ADMIN))]
+Reader = Annotated[User, Depends(require_role(*roles.SUPERVISION_READERS))]
+Supervisor = Annotated[User, Depends(require_role(*roles.SUPERVISORS))]
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PER_PAGE = 50
 MEASURES = ("answered", "contacted", "resolved", "partly", "satisfied", "basically", "dissatisfied")
@@ -108,7 +109,7 @@ def drill_down(
 ) -> Response:
     """The tickets behind a callback figure: numbers, category, status; no personal data."""
     if measure not in MEASURES:
-        raise HTTPException(status_code=422, detail="unknown measure")
+        raise HTTPException(status_code=422, detail="Unknown measure.")
     period = metrics.month_period(_month(month, settings), settings.tz)
     query = (
         select(Ticket)
@@ -168,7 +169,7 @@ def report_list(
         "staff/supervision/reports.html",
         {
             "snapshots": reports.snapshots(session),
-            "can_publish": user.role is not Role.DEPUTY,
+            "can_publish": user.role in roles.SUPERVISORS,
             "errors": {},
             "form": {},
             "csrf_token": csrf.issue_token(request, settings.secret_key),
@@ -309,7 +310,7 @@ def hot_topic_page(
             "adopted": [(t, hot_topics.trend(session, t, tz=settings.tz)) for t in adopted],
             "categories": {c.id: c for c in session.exec(select(Category))},
             "areas": names["areas"],
-            "can_adopt": user.role is not Role.DEPUTY,
+            "can_adopt": user.role in roles.SUPERVISORS,
             "month": clock.now().astimezone(settings.tz).strftime("%Y-%m"),
             "csrf_token": csrf.issue_token(request, settings.secret_key),
         },

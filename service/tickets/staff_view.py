@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
 from service import clock
+from service.auth import roles
 from service.auth.deps import CurrentUser
 from service.auth.models import PiiAccess, Role, User
 from service.auth.render import render
@@ -66,7 +67,7 @@ def next_steps(session: Session, user: User, ticket: Ticket) -> list[NextStep]:
             steps.append(NextStep("review_return", "routing_dispatch"))
         if sla.pending_extension(session, ticket.id) is not None:
             steps.append(NextStep("extension", "workbench_extensions", per_ticket=False))
-    if user.role in workbench.OFFICE_ROLES and ticket.lead_unit_id is not None:
+    if user.role in roles.OFFICE_ROLES and ticket.lead_unit_id is not None:
         if status is Status.REPLY_REVIEW:
             steps.append(NextStep("review_reply", "workbench_ticket"))
         else:

@@ -6,13 +6,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from service import i18n
+from service.auth import roles
 from service.config import Settings
 from service.tickets import pii
+from service.web import csrf
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -24,14 +27,25 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, extensions=["jinja2.ext.i18n"]
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    templates = Jinja2Templates(env=env)
+    templates = Jinja2Templates(env=env, context_processors=[_staff_context])
     env.globals["settings"] = settings
+    env.globals["roles"] = roles
     env.globals["current_locale"] = i18n.current_locale
     env.globals["name_of"] = _name_of
     env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": _localtime(value, settings, fmt)
     env.filters["nl2br"] = _nl2br
     env.filters["mask_phone"] = pii.mask_phone
     return templates
+
+
+def _staff_context(request: Request) -> dict[str, Any]:
+    """The signed-in staff user and a token for the layout's sign-out form, on every page."""
+    # Distinct names: a page's own `user` (say, the account an admin edits) is never replaced.
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return {"staff_user": None}
+    settings = request.app.state.settings
+    return {"staff_user": user, "layout_csrf": csrf.issue_token(request, settings.secret_key)}
 
 
 def _name_of(obj: Any) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session
 
 from service.auth.models import Role, User
@@ -61,6 +62,20 @@ def _allowed(roles: list[str], ok: int, denied: int = 403) -> list[tuple[str, in
 
 
 HOTLINE = [OPERATOR, SUPERVISOR]
+CALLBACKS = [OPERATOR, SUPERVISOR]
+CATALOGUE = [DISPATCHER, ADMIN]
+WORKBENCH = [DISPATCHER, SUPERVISOR, HANDLER_SAMR, HANDLER_URBAN]
+OFFICE = [DISPATCHER, SUPERVISOR]
+SUPERVISION = [SUPERVISOR, DEPUTY]
+
+
+def _return_rows(key: str) -> list[tuple[str, int]]:
+    """Only a handler of the lead unit may ask to return a ticket; others' units see a 404."""
+    rows = [(r, 403) for r in STAFF if r not in (HANDLER_SAMR, HANDLER_URBAN)]
+    lead, other = (HANDLER_SAMR, HANDLER_URBAN) if key == "samr" else (HANDLER_URBAN, HANDLER_SAMR)
+    return [*rows, (lead, 200), (other, 404), (NOBODY, 303)]
+
+
 READERS = [OPERATOR, DISPATCHER, SUPERVISOR, HANDLER_SAMR, HANDLER_URBAN]
 # Deputies read reports and drill-downs; administrators run the system, not cases.
 NO_TICKET_PAGE = [(DEPUTY, 403), (ADMIN, 403), (NOBODY, 303)]
@@ -94,6 +109,32 @@ GET_MATRIX: list[tuple[str, list[tuple[str, int]]]] = [
         [(r, 404) for r in READERS] + [(DEPUTY, 403), (ADMIN, 403), (NOBODY, 303)],
     ),
     ("/api/v1/staff/me", [(r, 200) for r in STAFF] + [(NOBODY, 401)]),
+    # Callbacks are the hotline office's; appeals are decided by supervisors.
+    ("/staff/callbacks", _allowed(CALLBACKS, 200)),
+    ("/staff/appeals", _allowed([SUPERVISOR], 200)),
+    # Dispatch is case work; the catalogue is configuration that administrators keep.
+    ("/staff/routing/triage", _allowed([DISPATCHER], 200)),
+    ("/staff/routing/tickets/{samr}/dispatch", _allowed([DISPATCHER], 200)),
+    ("/staff/routing/rules", _allowed(CATALOGUE, 200)),
+    ("/staff/routing/try", _allowed(CATALOGUE, 200)),
+    ("/staff/routing/replay", _allowed(CATALOGUE, 200)),
+    ("/staff/routing/stats", _allowed(CATALOGUE, 200)),
+    ("/staff/routing/tickets/{samr}/return", _return_rows("samr")),
+    ("/staff/webhooks", _allowed([ADMIN], 200)),
+    # The workbench: a handler's own unit, the office's view of every unit.
+    ("/staff/workbench", _allowed(WORKBENCH, 200)),
+    ("/staff/workbench/extensions", _allowed([DISPATCHER], 200)),
+    ("/staff/workbench/replies", _allowed(OFFICE, 200)),
+    (
+        "/staff/workbench/tickets/{samr}",
+        [(r, 200) for r in (DISPATCHER, SUPERVISOR, HANDLER_SAMR)]
+        + [(HANDLER_URBAN, 404), (OPERATOR, 403), (DEPUTY, 403), (ADMIN, 403), (NOBODY, 303)],
+    ),
+    # Supervision: supervisors and the read-only deputies.
+    ("/staff/supervision", _allowed(SUPERVISION, 200)),
+    ("/staff/supervision/tickets?month=2026-11&dimension=city", _allowed(SUPERVISION, 200)),
+    ("/staff/supervision/reports", _allowed(SUPERVISION, 200)),
+    ("/staff/supervision/hot-topics", _allowed(SUPERVISION, 200)),
 ]
 
 POST_MATRIX: list[tuple[str, str, dict[str, str], list[tuple[str, int]]]] = [
@@ -141,19 +182,29 @@ def test_role_route_matrix(
 ) -> None:
     if role != NOBODY:
         sign_in_as(client, session, settings, world.users[role])
-    url = path.format(**world.numbers)
-    if method == "GET":
-        response = client.get(url, follow_redirects=False)
-    else:
+
+    def send(url: str) -> Response:
+        if method == "GET":
+            return client.get(url, follow_redirects=False)
         form_page, data = next((page, data) for p, page, data, _ in POST_MATRIX if p == path)
         token = csrf_token(client, form_page)
-        response = client.post(url, data={**data, "csrf_token": token}, follow_redirects=False)
+        return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False)
+
+    url = path.format(**world.numbers)
+    response = send(url)
     assert response.status_code == expected, (role, method, url, response.text[:300])
     if expected == 303 and role == NOBODY:
         assert response.headers["location"].startswith("/staff/login?next=")
     if expected == 404:
-        # No hint whether the ticket exists: the same message as for a made-up number.
-        assert "没有这个编号的工单" in response.text
+        # No hint whether the ticket exists: the same page as for a made-up number.
+        ghost = send(path.format(**dict.fromkeys(world.numbers, "BT0000000000")))
+        assert ghost.status_code == 404
+        assert _main(response.text) == _main(ghost.text)
+        assert "没有" in _main(response.text)  # a message in the page's language, not a blank
+
+
+def _main(page: str) -> str:
+    return page[page.index("<main") : page.index("</main>")]
 
 
 def test_a_handler_never_sees_another_units_ticket_in_any_list(
