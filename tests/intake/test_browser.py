@@ -57,6 +57,8 @@ def test_file_a_complaint_with_a_photo_and_track_it(live_server: str, tmp_path: 
             page.screenshot(path="/tmp/portal-home.png", full_page=True)
             page.get_by_role("link", name="在线投诉").click()
             expect(page.get_by_role("heading", name="我要投诉")).to_be_visible()
+            # portal.js is deferred: its listeners exist once the document has loaded.
+            page.wait_for_load_state("load")
 
             # Typing in the search box narrows the category list (progressive enhancement).
             page.get_by_label("查找问题类别").fill("假酒")
