@@ -27,7 +27,7 @@ from service.routing.models import (
     RoutingDecision,
     RoutingMethod,
 )
-from service.sla import clocks
+from service.sla import clocks, traces
 from service.sla.policies import parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist, TicketEvent, Urgency
@@ -187,17 +187,19 @@ def dispatch(
         session.add(TicketAssist(ticket_id=ticket.id, unit_id=unit.id))
     clocks.start_clocks(session, ticket)
     if handling_override:
-        due = clocks.work_calendar(session).add(clock.now(), parse_duration(handling_override))
+        duration = parse_duration(handling_override)
+        due = clocks.work_calendar(session).add(clock.now(), duration)
         ticket.handling_due = due.at
+        why = traces.rule_duration(duration)
         tickets.record(
             session,
             ticket,
             "clocks",
             actor=tickets.Actor.system("dispatch catalogue"),
-            reason=f"handling deadline {handling_override} set by the dispatch rule",
             data={
+                "reason_step": why,
                 "due": {"handling_due": due.at.isoformat()},
-                "trace": {"handling_due": due.trace},
+                "trace": {"handling_due": [why, *due.trace]},
             },
         )
     assert ticket.id is not None

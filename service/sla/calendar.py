@@ -30,6 +30,11 @@ Rules of the clocks:
 
 Working-hours arithmetic is done in local wall-clock time (Asia/Shanghai has no DST, so this is
 also elapsed time there); ``add_hours`` always uses elapsed time.
+
+Every result carries its trace as data, not words: a list of steps ``{"step": KIND, ...}`` with
+dates and moments as ISO strings, counts as numbers and holidays by the package's English name,
+so it can be stored as JSON and read in any language (``service.sla.traces`` names the kinds and
+renders them).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar  # type: ignore[import-untyped, unused-ignore]
@@ -51,6 +56,7 @@ __all__ = [
     "OFFICIAL_CALENDAR_YEARS",
     "SHANGHAI",
     "Due",
+    "TraceStep",
     "Duration",
     "DurationUnit",
     "WorkCalendar",
@@ -79,12 +85,15 @@ OFFICIAL_CALENDAR_YEARS: tuple[int, int] = _official_years()
 # Longest walk any computation may take, so absurd inputs fail fast instead of spinning.
 _MAX_WALK_DAYS = 366 * 100
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_HOLIDAY = "holiday"  # rest-day kind whose reason is the official holiday's name
+# Kinds of special days, as they appear in trace steps.
+_HOLIDAY = "holiday"  # rest day whose reason is the official holiday's name
 _WEEKEND = "weekend"
-_LOCAL_REST = "local rest day"
-_LOCAL_WORK = "local working day"
+_LOCAL_REST = "local_rest"
+_LOCAL_WORK = "local_work"
+_MAKE_UP = "make_up"  # weekend working day in exchange for a holiday (调休)
+
+#: One step of a calculation trace: ``{"step": kind, **parameters}``, JSON-ready.
+TraceStep = dict[str, Any]
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,11 +106,7 @@ class Due:
     """A computed deadline: the aware local moment and the steps that led to it."""
 
     at: datetime
-    trace: list[str] = field(default_factory=list, hash=False)
-
-    def summary(self) -> str:
-        """The trace on one line, steps separated by '; '."""
-        return "; ".join(self.trace)
+    trace: list[TraceStep] = field(default_factory=list, hash=False)
 
 
 @dataclass(frozen=True)
@@ -131,15 +136,15 @@ class _Day:
     """How one local date is classified, and why."""
 
     working: bool
-    kind: str | None  # None = ordinary weekday; else _HOLIDAY/_WEEKEND/_LOCAL_*/"make-up"
+    kind: str | None  # None = ordinary weekday; else _HOLIDAY/_WEEKEND/_LOCAL_*/_MAKE_UP
     name: str | None  # official holiday name (rest days and make-up days)
     official: bool  # False when the year is outside the package's data (Mon-Fri assumed)
 
-    @property
-    def work_label(self) -> str | None:
-        if self.kind == "make-up":
-            return f"make-up working day for {self.name}"
-        return self.kind
+    def special(self) -> dict[str, str]:
+        """What sets a working day apart in a trace step: its kind and holiday, if any."""
+        if self.kind is None:
+            return {}
+        return {"kind": self.kind} | ({"holiday": self.name} if self.name else {})
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,24 +223,21 @@ class WorkCalendar:
             raise TypeError(f"the number of working days must be an int, got {n!r}")
         if n < 0:
             raise ValueError(f"the number of working days must not be negative, got {n}")
-        trace = _Trace(self, local.year)
+        trace = _Trace(self)
         start_day = local.date()
         first = self._classify(start_day)
         if n == 0:
-            trace.line(f"start {_fmt_moment(local)}")
+            trace.step("start", at=_iso(local))
             trace.classify(start_day)
-            trace.line(f"due {_fmt_moment(local)} (0 working days: due at the start)")
+            trace.step("due", at=_iso(local), note="zero_days")
             return Due(local, trace.finish())
 
         if first.working:
-            trace.line(f"start {_fmt_moment(local)}")
+            trace.step("start", at=_iso(local))
             trace.classify(start_day)
             walk_from = _next_day(start_day)
         else:
-            trace.line(
-                f"start {_fmt_moment(local)} on a rest day: counting starts on the next working "
-                "day, due at close of business"
-            )
+            trace.step("start_rest_day", at=_iso(local))
             walk_from = start_day
 
         counted = 0
@@ -252,23 +254,24 @@ class WorkCalendar:
 
         if first.working:
             at = self._moment(day, local.time())
-            trace.line(f"due {_fmt_moment(at)}")
+            trace.step("due", at=_iso(at))
         else:
             at = self._moment(day, self.close_of_business)
-            trace.line(f"due {_fmt_moment(at)} (close of business)")
+            trace.step("due", at=_iso(at), note="close_of_business")
         return Due(at, trace.finish())
 
     def add_working_hours(self, start: datetime, hours: float) -> Due:
         """The moment when `hours` of working time (working hours of working days) have run."""
         local = self._local(start, "start")
         total = _hours_delta(hours)
-        trace = _Trace(self, local.year)
+        trace = _Trace(self)
         start_day = local.date()
         first = self._classify(start_day)
-        trace.line(f"start {_fmt_moment(local)}{self._position(local, first)}")
+        position = self._position(local, first)
+        trace.step("start", at=_iso(local), **({"position": position} if position else {}))
         trace.classify(start_day)
         if total == timedelta(0):
-            trace.line(f"due {_fmt_moment(local)} (0 working hours: due at the start)")
+            trace.step("due", at=_iso(local), note="zero_hours")
             return Due(local, trace.finish())
 
         remaining = total
@@ -298,7 +301,7 @@ class WorkCalendar:
                 break
 
         at = self._normalize(end)
-        trace.line(f"due {_fmt_moment(at)}")
+        trace.step("due", at=_iso(at))
         return Due(at, trace.finish())
 
     def working_hours_between(self, a: datetime, b: datetime) -> float:
@@ -333,9 +336,9 @@ class WorkCalendar:
         return Due(
             at,
             [
-                f"start {_fmt_moment(local)}",
-                f"add {_fmt_delta(delta)} of clock time (nights, weekends and holidays count)",
-                f"due {_fmt_moment(at)}",
+                {"step": "start", "at": _iso(local)},
+                {"step": "clock_hours", "seconds": _seconds(delta)},
+                {"step": "due", "at": _iso(at)},
             ],
         )
 
@@ -375,16 +378,17 @@ class WorkCalendar:
         return self._normalize(self._at(d, t))
 
     def _position(self, local: datetime, info: _Day) -> str:
+        """Where a working-hours clock starts, when not inside a window: the clock waits."""
         if not info.working:
-            return " (rest day)"
+            return "rest_day"
         day = local.date()
         if any(self._at(day, ws) <= local < self._at(day, we) for ws, we in self.working_hours):
             return ""
         if local >= self._at(day, self.close_of_business):
-            return " (after working hours)"
+            return "after_hours"
         if local < self._at(day, self.opening_time):
-            return " (before working hours)"
-        return " (between working-hours windows)"
+            return "before_hours"
+        return "between_windows"
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,7 +409,7 @@ def _official_day(d: date) -> _Day:
             if on_holiday:
                 return _Day(False, _WEEKEND if label is None else _HOLIDAY, label, True)
             if label is not None and d.weekday() >= 5:
-                return _Day(True, "make-up", label, True)
+                return _Day(True, _MAKE_UP, label, True)
             return _Day(True, None, None, True)
     if d.weekday() >= 5:
         return _Day(False, _WEEKEND, None, False)
@@ -418,12 +422,11 @@ def _official_day(d: date) -> _Day:
 
 
 class _Trace:
-    """Collects trace lines, merging runs of rest days and of plain working days."""
+    """Collects trace steps, merging runs of rest days and of plain working days."""
 
-    def __init__(self, calendar: WorkCalendar, year: int) -> None:
+    def __init__(self, calendar: WorkCalendar) -> None:
         self._calendar = calendar
-        self._year = year
-        self._lines: list[str] = []
+        self._steps: list[TraceStep] = []
         self._noted: set[int] = set()
         # Pending runs: consecutive rest days, or consecutive plain working days.
         self._rest: list[tuple[date, _Day]] = []
@@ -438,24 +441,22 @@ class _Trace:
         if not info.official and d.year not in self._noted:
             self._noted.add(d.year)
             first, last = OFFICIAL_CALENDAR_YEARS
-            self._lines.append(
-                f"note: no official holiday data for {d.year} (chinesecalendar covers "
-                f"{first}–{last}); assuming Mon–Fri working days"
+            self._steps.append(
+                {"step": "no_official_data", "year": d.year, "covered": [first, last]}
             )
         return info
 
-    def line(self, text: str) -> None:
+    def step(self, kind: str, /, **params: Any) -> None:
         self._flush()
-        self._lines.append(text)
+        self._steps.append({"step": kind, **params})
 
     def skip(self, d: date, info: _Day) -> None:
         self._flush_work()
         self._rest.append((d, info))
 
     def count_day(self, d: date, info: _Day, n: int) -> None:
-        label = info.work_label
-        if label is not None:
-            self.line(f"count {self._day(d)}: {label} (working day {n})")
+        if info.kind is not None:
+            self.step("count_day", day=d.isoformat(), **info.special(), n=n)
             return
         self._flush_rest()
         if not self._work:
@@ -471,26 +472,25 @@ class _Trace:
         so_far: timedelta,
     ) -> None:
         counted = sum((end - start for start, end in segments), timedelta(0))
-        label = info.work_label
         self._hours_mode = True
-        if full_day and label is None:
+        if full_day and info.kind is None:
             self._flush_rest()
             self._work.append(d)
             self._work_hours += counted
             self._work_total = so_far
             return
-        ranges = ", ".join(
-            f"{_fmt_clock(start.time())}–{_fmt_clock(end.time())}" for start, end in segments
-        )
-        what = f"{label}, " if label else ""
-        self.line(
-            f"count {self._day(d)} {ranges}: {what}{_fmt_delta(counted)} "
-            f"(total {_fmt_delta(so_far)})"
+        self.step(
+            "count_hours",
+            day=d.isoformat(),
+            ranges=[[start.time().isoformat(), end.time().isoformat()] for start, end in segments],
+            **info.special(),
+            seconds=_seconds(counted),
+            total_seconds=_seconds(so_far),
         )
 
-    def finish(self) -> list[str]:
+    def finish(self) -> list[TraceStep]:
         self._flush()
-        return self._lines
+        return self._steps
 
     def _flush(self) -> None:
         self._flush_rest()
@@ -499,49 +499,45 @@ class _Trace:
     def _flush_rest(self) -> None:
         if not self._rest:
             return
-        days = [d for d, _ in self._rest]
-        self._lines.append(f"skip {self._span(days[0], days[-1])}: {_rest_reason(self._rest)}")
+        reasons: list[str] = []
+        holidays: list[str] = []
+        for _, info in self._rest:
+            kind = info.kind or _WEEKEND
+            if kind == _HOLIDAY and info.name is not None and info.name not in holidays:
+                holidays.append(info.name)
+            if kind not in reasons:
+                reasons.append(kind)
+        first, last = self._rest[0][0], self._rest[-1][0]
+        self._steps.append(
+            {
+                "step": "skip",
+                "first": first.isoformat(),
+                "last": last.isoformat(),
+                "reasons": reasons,
+                "holidays": holidays,
+            }
+        )
         self._rest = []
 
     def _flush_work(self) -> None:
         if not self._work:
             return
-        span = self._span(self._work[0], self._work[-1])
+        span = {"first": self._work[0].isoformat(), "last": self._work[-1].isoformat()}
         if self._hours_mode:
-            count = len(self._work)
-            days = "1 full working day" if count == 1 else f"{count} full working days"
-            self._lines.append(
-                f"count {span}: {days}, {_fmt_delta(self._work_hours)} "
-                f"(total {_fmt_delta(self._work_total)})"
+            self._steps.append(
+                {
+                    "step": "count_full_days",
+                    **span,
+                    "days": len(self._work),
+                    "seconds": _seconds(self._work_hours),
+                    "total_seconds": _seconds(self._work_total),
+                }
             )
-        elif len(self._work) == 1:
-            self._lines.append(f"count {span}: working day {self._work_from}")
         else:
             last = self._work_from + len(self._work) - 1
-            self._lines.append(f"count {span}: working days {self._work_from}–{last}")
+            self._steps.append({"step": "count_days", **span, "from": self._work_from, "to": last})
         self._work = []
         self._work_hours = timedelta(0)
-
-    def _day(self, d: date) -> str:
-        return _fmt_day(d, with_year=d.year != self._year)
-
-    def _span(self, first: date, last: date) -> str:
-        if first == last:
-            return self._day(first)
-        with_year = first.year != self._year or last.year != self._year
-        return f"{_fmt_day(first, with_year)}–{_fmt_day(last, with_year)}"
-
-
-def _rest_reason(run: list[tuple[date, _Day]]) -> str:
-    parts: list[str] = []
-    names: list[str] = []
-    for _, info in run:
-        kind = info.kind or _WEEKEND
-        if kind == _HOLIDAY and info.name is not None and info.name not in names:
-            names.append(info.name)
-        if kind not in parts:
-            parts.append(kind)
-    return ", ".join(" / ".join(names) + " holiday" if p == _HOLIDAY else p for p in parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,30 +582,12 @@ def _walk(first: date) -> Iterator[date]:
     raise ValueError("the deadline falls more than 100 years after the start")
 
 
-def _fmt_day(d: date, with_year: bool) -> str:
-    text = f"{_WEEKDAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]}"
-    return f"{text} {d.year}" if with_year else text
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
 
 
-def _fmt_clock(t: time) -> str:
-    text = f"{t.hour:02d}:{t.minute:02d}"
-    return f"{text}:{t.second:02d}" if t.second else text
-
-
-def _fmt_moment(moment: datetime) -> str:
-    return f"{_fmt_day(moment.date(), with_year=True)} {_fmt_clock(moment.time())}"
-
-
-def _fmt_delta(delta: timedelta) -> str:
-    seconds = round(delta.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs:
-        parts.append(f"{secs} s")
-    return " ".join(parts) if parts else "0 min"
+def _seconds(delta: timedelta) -> int:
+    return round(delta.total_seconds())
 
 
 def _fmt_number(value: float) -> str:

@@ -1,12 +1,13 @@
 """`civic calendar ...`: working-day arithmetic from the command line, for checking deadlines.
 
-    civic calendar add-working-days START N
+    civic calendar add-working-days START N [--lang en|zh_CN]
 
 START is an ISO 8601 datetime (``2025-09-30T10:00``, ``2025-09-30 10:00+08:00``,
 ``2025-09-30T02:00Z``). Without an offset it is Asia/Shanghai local time. A bare date
 (``2025-09-30``) means the opening of working hours (08:30) local time on that date. N is a whole
 number of working days >= 0. Output: the due moment as ISO 8601 with offset on the first line,
-then the trace, one step per line. Bad input: one line on stderr and exit status 2.
+then the trace, one step per line, in English unless ``--lang zh_CN`` asks for the Chinese the
+ticket pages show. Bad input: one line on stderr and exit status 2.
 
 ``run`` takes the arguments after ``civic calendar``; a leading ``calendar`` is tolerated.
 """
@@ -18,6 +19,8 @@ import sys
 from datetime import date, datetime
 from typing import NoReturn
 
+from service import i18n
+from service.sla import traces
 from service.sla.calendar import WorkCalendar
 
 _PROG = "civic calendar"
@@ -46,6 +49,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("start", metavar="START", help="ISO 8601 datetime or date")
     add.add_argument("n", metavar="N", help="whole number of working days (>= 0)")
+    add.add_argument(
+        "--lang", choices=i18n.LOCALES, default="en", help="language of the trace (default: en)"
+    )
     return parser
 
 
@@ -96,8 +102,9 @@ def run(argv: list[str]) -> int:
         print(f"{_PROG}: error: {error}", file=sys.stderr)
         return 2
     print(due.at.isoformat())
-    for step in due.trace:
-        print(step)
+    with i18n.use_locale(args.lang):
+        for line in traces.render(due.trace):
+            print(line)
     return 0
 
 

@@ -10,11 +10,14 @@ from sqlmodel import Session, select
 from service import clock
 from service.catalogue.models import Category
 from service.places.models import Unit
-from service.sla.calendar import Due, WorkCalendar
+from service.sla import traces
+from service.sla.calendar import Due, TraceStep, WorkCalendar
 from service.sla.models import CalendarOverride, DeadlinePolicy, DueWarning
 from service.sla.policies import PolicyRow, choose, parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, Visibility
+
+CLOCK_FIELDS = ("sign_for_due", "contact_due", "handling_due", "callback_due")
 
 
 @dataclass(frozen=True)
@@ -106,13 +109,14 @@ def start_clocks(
     start = at or clock.now()
     policy = policy_for(session, ticket)
     if policy is None:
+        why = traces.no_policy()
         tickets.record(
             session,
             ticket,
             "clocks",
             actor=tickets.Actor.system("deadline engine"),
-            reason="no deadline policy matches this ticket",
             visibility=Visibility.INTERNAL,
+            data={"reason_step": why, "trace": {name: [why] for name in CLOCK_FIELDS}},
         )
         return
     calendar = work_calendar(session)
@@ -173,25 +177,27 @@ class ClockView:
 
     name: str
     due: datetime | None
-    trace: list[str]
+    trace: list[TraceStep | str]  # as stored: steps, or the lines of events from before steps
 
-
-CLOCK_FIELDS = ("sign_for_due", "contact_due", "handling_due", "callback_due")
+    @property
+    def lines(self) -> list[str]:
+        """The trace in the current locale, read when the page is drawn."""
+        return traces.render(self.trace)
 
 
 def clock_views(session: Session, ticket: Ticket) -> list[ClockView]:
     """Each clock's stored due time with the trace of the latest "clocks" event that set it."""
     from service.tickets.models import TicketEvent
 
-    traces: dict[str, list[str]] = {}
+    found: dict[str, list[TraceStep | str]] = {}
     events = session.exec(
         select(TicketEvent)
         .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "clocks")
         .order_by(TicketEvent.id)  # type: ignore[arg-type]
     )
     for event in events:
-        for name, lines in (event.data.get("trace") or {}).items():
-            traces[name] = [str(line) for line in lines]
-        if not event.data.get("trace") and event.reason:
-            traces = {name: [event.reason] for name in CLOCK_FIELDS}
-    return [ClockView(name, getattr(ticket, name), traces.get(name, [])) for name in CLOCK_FIELDS]
+        for name, steps in (event.data.get("trace") or {}).items():
+            found[name] = [s if isinstance(s, dict) else str(s) for s in steps]
+        if not event.data.get("trace") and event.reason:  # an old "no policy" event
+            found = {name: [event.reason] for name in CLOCK_FIELDS}
+    return [ClockView(name, getattr(ticket, name), found.get(name, [])) for name in CLOCK_FIELDS]

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.auth.models import User
-from service.sla.calendar import WorkCalendar
+from service.sla import traces
+from service.sla.calendar import TraceStep
 from service.sla.clocks import DueSoon, set_warning, warn_moment, work_calendar
 from service.sla.models import ClockPause, DueWarning, ExtensionDecision, ExtensionRequest
 from service.tickets import service as tickets
@@ -90,10 +91,11 @@ def resume_clock(
     old_due = ticket.handling_due
     assert old_due is not None, "only a clock with a deadline pauses"
     due = calendar.add_working_hours(old_due, paused)
+    local = calendar.tz
+    hours = round(paused, 2)
     trace = [
-        f"paused {_fmt(calendar, pause.started_at)} → {_fmt(calendar, at)}: "
-        f"{_hours(paused)} working hours stood still",
-        f"handling deadline {_fmt(calendar, old_due)} + {_hours(paused)} working hours",
+        traces.paused(pause.started_at.astimezone(local), at.astimezone(local), hours),
+        traces.pause_shift(old_due.astimezone(local), hours),
         *due.trace,
     ]
     ticket.handling_due = due.at
@@ -227,12 +229,16 @@ def decide_extension(
                 "previous_due": current.isoformat(),
             },
         )
+        local = calendar.tz
         trace = [
-            f"extension #{request.id} approved {_fmt(calendar, at)} by {actor.label}",
-            f"previous deadline {_fmt(calendar, current)}",
-            f"requested {_fmt(calendar, request.requested_due)}",
-            f"granted {_fmt(calendar, granted)}"
-            + ("" if granted == request.requested_due else " (a different date than requested)"),
+            traces.extension(request.id, at.astimezone(local), actor.label),
+            traces.moment_step("previous_due", current.astimezone(local)),
+            traces.moment_step("requested_due", request.requested_due.astimezone(local)),
+            traces.moment_step(
+                "granted_due",
+                granted.astimezone(local),
+                differs=granted != request.requested_due,
+            ),
         ]
         _clocks_event(session, ticket, granted, trace, extension_id=request.id)
     session.add(request)
@@ -242,7 +248,7 @@ def decide_extension(
 
 
 def _clocks_event(
-    session: Session, ticket: Ticket, due: datetime, trace: list[str], **data: Any
+    session: Session, ticket: Ticket, due: datetime, trace: list[TraceStep], **data: Any
 ) -> None:
     tickets.record(
         session,
@@ -256,11 +262,3 @@ def _clocks_event(
             "trace": {"handling_due": trace},
         },
     )
-
-
-def _fmt(calendar: WorkCalendar, moment: datetime) -> str:
-    return moment.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")
-
-
-def _hours(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")

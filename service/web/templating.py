@@ -14,6 +14,7 @@ from markupsafe import Markup
 from service import i18n
 from service.auth import roles
 from service.config import Settings
+from service.sla import traces
 from service.tickets import pii
 from service.web import csrf
 
@@ -32,6 +33,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["roles"] = roles
     env.globals["current_locale"] = i18n.current_locale
     env.globals["name_of"] = _name_of
+    env.globals["event_reason"] = traces.event_reason
     env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": _localtime(value, settings, fmt)
     env.filters["nl2br"] = _nl2br
     env.filters["mask_phone"] = pii.mask_phone

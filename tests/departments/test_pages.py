@@ -199,7 +199,9 @@ def test_extension_requested_by_the_unit_and_granted_for_another_date(
     sign_in(client, data["handler"])  # type: ignore[arg-type]
     with clock.frozen(LATER):
         shown = client.get(page + "?lang=en").text
+        chinese = client.get(page + "?lang=zh_CN").text
     assert "extension #1 approved" in shown  # the trace of the moved clock
+    assert "<li>批准延至 2026-04-03（周五）17:30（与申请的日期不同）</li>" in chinese
 
 
 def test_an_assisting_unit_sends_its_part_and_the_lead_sees_it(

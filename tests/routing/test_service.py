@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from service import clock
+from service import clock, i18n
 from service.routing import ruleset
 from service.routing import service as routing
 from service.routing.models import ReturnReason, RoutingDecision, RoutingMethod, RoutingRule
+from service.sla import clocks, traces
 from service.tickets import service as tickets
 from service.tickets.models import TicketAssist
 from service.tickets.states import Status
@@ -198,3 +199,36 @@ def test_a_return_is_reviewed_and_re_dispatched_and_every_step_is_logged(session
     assert (stats["M-SAMR"].returns, stats["M-SAMR"].returns_approved) == (1, 1)
     assert (stats["M-URBAN"].returns, stats["M-URBAN"].returns_refused) == (1, 1)
     assert stats["M-URBAN"].redispatched_to == 1 and stats["M-SAMR"].dispatched == 1
+
+
+def test_a_rules_handling_deadline_is_traced_in_the_page_language(session: Session) -> None:
+    with clock.frozen(T0):
+        world = make_world(session)
+        ticket = new_ticket(session, world, category_id=world.fake_id)
+        tickets.transition(
+            session, ticket, tickets.Action.OPEN_WORK_ORDER, actor=tickets.Actor.system()
+        )
+        routing.dispatch(
+            session,
+            ticket,
+            lead=world.samr,
+            actor=tickets.Actor.system("routing"),
+            method=RoutingMethod.RULE,
+            explanation="rule",
+            handling_override="5wd",
+        )
+    assert ticket.id is not None
+    [*_, event] = [e for e in tickets.events_of(session, ticket.id) if e.action == "clocks"]
+    assert event.data["reason_step"] == {
+        "step": "rule_duration",
+        "amount": 5,
+        "unit": "working_days",
+    }
+    assert event.data["trace"]["handling_due"][0] == event.data["reason_step"]
+    [view] = [v for v in clocks.clock_views(session, ticket) if v.name == "handling_due"]
+    with i18n.use_locale("zh_CN"):
+        assert traces.event_reason(event) == "派单规则设定办理期限为5个工作日"
+        assert view.lines[0] == "派单规则设定办理期限为5个工作日"
+        assert view.lines[-1] == "到期 2026-03-09（周一）10:00"  # Mon 2 Mar 10:00 + 5 working days
+    with i18n.use_locale("en"):
+        assert view.lines[0] == "handling deadline of 5 working days set by the dispatch rule"

@@ -7,6 +7,7 @@ package data as well as our arithmetic.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -138,37 +139,81 @@ def test_add_working_days(start: datetime, n: int, due: datetime, why: str) -> N
     result = CAL.add_working_days(start, n)
     assert result.at == due, why
     assert result.at.tzinfo is SHANGHAI
-    assert result.trace[0].startswith("start ")
-    assert result.trace[-1].startswith("due ")
+    first, last = result.trace[0], result.trace[-1]
+    assert first["step"] in ("start", "start_rest_day")
+    assert (last["step"], last["at"]) == ("due", result.at.isoformat())
+    rest_day_start = first["step"] == "start_rest_day"
+    note = "zero_days" if n == 0 else "close_of_business" if rest_day_start else None
+    assert last.get("note") == note
+
+
+# Traces are data: the steps below are what the ticket page and the CLI put into words
+# (tests/sla/test_traces.py checks the words, in Chinese and English).
+
+NATIONAL_DAY_2025 = {
+    "step": "skip",
+    "first": "2025-10-01",
+    "last": "2025-10-08",
+    "reasons": ["holiday"],
+    "holidays": ["National Day", "Mid-autumn Festival"],
+}
 
 
 def test_trace_of_the_national_day_example() -> None:
     due = CAL.add_working_days(at(2025, 9, 30), 4)
     assert due.trace == [
-        "start Tue 30 Sep 2025 10:00",
-        "skip Wed 1 Oct–Wed 8 Oct: National Day / Mid-autumn Festival holiday",
-        "count Thu 9 Oct–Fri 10 Oct: working days 1–2",
-        "count Sat 11 Oct: make-up working day for National Day (working day 3)",
-        "skip Sun 12 Oct: weekend",
-        "count Mon 13 Oct: working day 4",
-        "due Mon 13 Oct 2025 10:00",
+        {"step": "start", "at": "2025-09-30T10:00:00+08:00"},
+        NATIONAL_DAY_2025,
+        {"step": "count_days", "first": "2025-10-09", "last": "2025-10-10", "from": 1, "to": 2},
+        {
+            "step": "count_day",
+            "day": "2025-10-11",
+            "kind": "make_up",
+            "holiday": "National Day",
+            "n": 3,
+        },
+        {
+            "step": "skip",
+            "first": "2025-10-12",
+            "last": "2025-10-12",
+            "reasons": ["weekend"],
+            "holidays": [],
+        },
+        {"step": "count_days", "first": "2025-10-13", "last": "2025-10-13", "from": 4, "to": 4},
+        {"step": "due", "at": "2025-10-13T10:00:00+08:00"},
     ]
-    assert due.summary() == "; ".join(due.trace)
+    assert json.loads(json.dumps(due.trace)) == due.trace  # stored as event JSON unchanged
 
 
 def test_trace_of_a_start_inside_spring_festival_2026() -> None:
     due = CAL.add_working_days(at(2026, 2, 16, 11), 1)
     assert due.at == at(2026, 2, 24, 17, 30)
-    assert due.trace[0].startswith("start Mon 16 Feb 2026 11:00 on a rest day")
-    assert "skip Mon 16 Feb–Mon 23 Feb: Spring Festival holiday" in due.trace
-    assert due.trace[-1] == "due Tue 24 Feb 2026 17:30 (close of business)"
+    assert due.trace == [
+        {"step": "start_rest_day", "at": "2026-02-16T11:00:00+08:00"},
+        {
+            "step": "skip",
+            "first": "2026-02-16",
+            "last": "2026-02-23",
+            "reasons": ["holiday"],
+            "holidays": ["Spring Festival"],
+        },
+        {"step": "count_days", "first": "2026-02-24", "last": "2026-02-24", "from": 1, "to": 1},
+        {"step": "due", "at": "2026-02-24T17:30:00+08:00", "note": "close_of_business"},
+    ]
 
 
 def test_trace_across_a_year_without_data_says_so() -> None:
     due = CAL.add_working_days(at(2026, 12, 29), 5)
     assert due.at == at(2027, 1, 5)
-    assert any(line.startswith("note: no official holiday data for 2027") for line in due.trace)
-    assert "skip Sat 2 Jan 2027–Sun 3 Jan 2027: weekend" in due.trace
+    first, last = OFFICIAL_CALENDAR_YEARS
+    assert {"step": "no_official_data", "year": 2027, "covered": [first, last]} in due.trace
+    assert {
+        "step": "skip",
+        "first": "2027-01-02",
+        "last": "2027-01-03",
+        "reasons": ["weekend"],
+        "holidays": [],
+    } in due.trace
 
 
 def test_other_time_zones_are_converted_to_local_time() -> None:
@@ -188,9 +233,8 @@ def test_override_extra_rest_day() -> None:
     assert not cal.is_working_day(date(2025, 10, 9))
     due = cal.add_working_days(at(2025, 9, 30), 1)
     assert due.at == at(2025, 10, 10)
-    assert (
-        "skip Wed 1 Oct–Thu 9 Oct: National Day / Mid-autumn Festival holiday, local rest day"
-        in due.trace
+    assert NATIONAL_DAY_2025 | {"last": "2025-10-09", "reasons": ["holiday", "local_rest"]} in (
+        due.trace
     )
 
 
@@ -198,7 +242,7 @@ def test_override_extra_working_day_on_a_sunday() -> None:
     cal = WorkCalendar(overrides={date(2025, 10, 12): True})
     due = cal.add_working_days(at(2025, 9, 30), 4)
     assert due.at == at(2025, 10, 12)
-    assert "count Sun 12 Oct: local working day (working day 4)" in due.trace
+    assert {"step": "count_day", "day": "2025-10-12", "kind": "local_work", "n": 4} in due.trace
 
 
 def test_override_cancels_an_official_holiday_and_a_make_up_day() -> None:
@@ -259,14 +303,53 @@ def test_add_working_hours(start: datetime, hours: float, due: datetime, why: st
 def test_working_hours_trace() -> None:
     due = CAL.add_working_hours(at(2025, 9, 30, 16), 20)
     assert due.trace == [
-        "start Tue 30 Sep 2025 16:00",
-        "count Tue 30 Sep 16:00–17:30: 1 h 30 min (total 1 h 30 min)",
-        "skip Wed 1 Oct–Wed 8 Oct: National Day / Mid-autumn Festival holiday",
-        "count Thu 9 Oct–Fri 10 Oct: 2 full working days, 13 h (total 14 h 30 min)",
-        "count Sat 11 Oct 08:30–12:00, 14:30–16:30: make-up working day for National Day, "
-        "5 h 30 min (total 20 h)",
-        "due Sat 11 Oct 2025 16:30",
+        {"step": "start", "at": "2025-09-30T16:00:00+08:00"},
+        {
+            "step": "count_hours",
+            "day": "2025-09-30",
+            "ranges": [["16:00:00", "17:30:00"]],
+            "seconds": 5400,
+            "total_seconds": 5400,
+        },
+        NATIONAL_DAY_2025,
+        {
+            "step": "count_full_days",
+            "first": "2025-10-09",
+            "last": "2025-10-10",
+            "days": 2,
+            "seconds": 13 * 3600,
+            "total_seconds": 14 * 3600 + 1800,
+        },
+        {
+            "step": "count_hours",
+            "day": "2025-10-11",
+            "ranges": [["08:30:00", "12:00:00"], ["14:30:00", "16:30:00"]],
+            "kind": "make_up",
+            "holiday": "National Day",
+            "seconds": 5 * 3600 + 1800,
+            "total_seconds": 20 * 3600,
+        },
+        {"step": "due", "at": "2025-10-11T16:30:00+08:00"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("start", "position"),
+    [
+        (at(2025, 9, 9, 11), None),
+        (at(2025, 9, 9, 7), "before_hours"),
+        (at(2025, 9, 9, 13), "between_windows"),
+        (at(2025, 9, 9, 18), "after_hours"),
+        (at(2025, 10, 1, 11), "rest_day"),
+    ],
+)
+def test_working_hours_trace_says_when_the_clock_waits(
+    start: datetime, position: str | None
+) -> None:
+    first = CAL.add_working_hours(start, 1).trace[0]
+    assert first == {"step": "start", "at": start.isoformat()} | (
+        {"position": position} if position else {}
+    )
 
 
 def test_custom_working_hours() -> None:
@@ -316,9 +399,9 @@ def test_add_hours_counts_nights_and_holidays() -> None:
     due = CAL.add_hours(at(2025, 9, 30, 23), 2)
     assert due.at == at(2025, 10, 1, 1)
     assert due.trace == [
-        "start Tue 30 Sep 2025 23:00",
-        "add 2 h of clock time (nights, weekends and holidays count)",
-        "due Wed 1 Oct 2025 01:00",
+        {"step": "start", "at": "2025-09-30T23:00:00+08:00"},
+        {"step": "clock_hours", "seconds": 7200},
+        {"step": "due", "at": "2025-10-01T01:00:00+08:00"},
     ]
     assert CAL.add_hours(datetime(2025, 9, 30, 15, tzinfo=UTC), 0.5).at == at(2025, 9, 30, 23, 30)
 
@@ -453,7 +536,8 @@ def test_property_working_days(cal: WorkCalendar, start: datetime, n: int) -> No
     else:
         assert due.at.astimezone(cal.tz).time() == cal.close_of_business
     assert cal.add_working_days(start, n + 1).at > due.at
-    assert due.trace[0].startswith("start ") and due.trace[-1].startswith("due ")
+    assert due.trace[0]["step"] in ("start", "start_rest_day")
+    assert due.trace[-1]["step"] == "due" and due.trace[-1]["at"] == due.at.isoformat()
 
 
 @PROPERTIES

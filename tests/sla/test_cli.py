@@ -15,7 +15,7 @@ def test_prints_due_then_trace(capsys: pytest.CaptureFixture[str]) -> None:
     assert err == ""
     assert out.splitlines() == [
         "2025-10-13T10:00:00+08:00",
-        "start Tue 30 Sep 2025 10:00",
+        "start Tue 30 Sept 2025 10:00",  # CLDR's English abbreviation
         "skip Wed 1 Oct–Wed 8 Oct: National Day / Mid-autumn Festival holiday",
         "count Thu 9 Oct–Fri 10 Oct: working days 1–2",
         "count Sat 11 Oct: make-up working day for National Day (working day 3)",
@@ -25,6 +25,20 @@ def test_prints_due_then_trace(capsys: pytest.CaptureFixture[str]) -> None:
     ]
     due = datetime.fromisoformat(out.splitlines()[0])
     assert due.utcoffset() == timedelta(hours=8)
+
+
+def test_prints_the_trace_in_chinese_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["add-working-days", "2025-09-30T10:00", "3", "--lang", "zh_CN"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.splitlines() == [
+        "2025-10-11T10:00:00+08:00",
+        "起算 2025-09-30（周二）10:00",
+        "跳过 10月1日至8日：国庆节、中秋假期",
+        "计入 10月9日至10日：第1–2个工作日",
+        "计入 10月11日（周六）：国庆节调休上班，第3个工作日",
+        "到期 2025-10-11（周六）10:00",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -66,6 +80,7 @@ def test_start_formats(
         (["add-working-days", "2025-09-30"], "required"),
         (["add-working-days", "2025-09-30", "1", "extra"], "unrecognized"),
         (["frobnicate"], "invalid choice"),
+        (["add-working-days", "2025-09-30", "1", "--lang", "fr"], "invalid choice"),
         ([], "required"),
     ],
 )

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-from service import clock
+from service import clock, i18n
 from service.auth.models import Role
 from service.sla import clocks
 from service.sla import service as sla
@@ -90,7 +90,21 @@ def test_a_pause_across_national_day_moves_the_deadline_by_working_time_only(
     assert ticket.handling_due == datetime(2025, 10, 20, 10, 0, tzinfo=TZ)
     session.commit()
     views = {v.name: v for v in clocks.clock_views(session, ticket)}
-    assert any("6.5 working hours" in line for line in views["handling_due"].trace)
+    assert views["handling_due"].trace[:2] == [
+        {
+            "step": "paused",
+            "at": "2025-09-30T10:00:00+08:00",
+            "until": "2025-10-09T10:00:00+08:00",
+            "hours": 6.5,
+        },
+        {"step": "pause_shift", "at": "2025-10-17T10:00:00+08:00", "hours": 6.5},
+    ]
+    with i18n.use_locale("zh_CN"):
+        assert views["handling_due"].lines[:2] == [
+            "暂停 2025-09-30（周二）10:00 → 2025-10-09（周四）10:00：停表6.5个工作小时",
+            "办理期限 2025-10-17（周五）10:00 顺延6.5个工作小时",
+        ]
+        assert views["handling_due"].lines[-1] == "到期 2025-10-20（周一）10:00"
     assert views["sign_for_due"].trace  # the other clocks keep the trace that set them
     assert session.exec(select(ClockPause)).one().ended_at is not None
 
@@ -137,6 +151,15 @@ def test_an_extension_over_spring_festival_keeps_both_dates(session: Session) ->
         datetime(2026, 2, 25, 17, 30, tzinfo=TZ),
     )
     assert ticket.handling_due == datetime(2026, 2, 25, 17, 30, tzinfo=TZ)
+    views = {v.name: v for v in clocks.clock_views(session, ticket)}
+    with i18n.use_locale("zh_CN"):
+        lines = views["handling_due"].lines
+    assert lines[0].startswith(f"延期申请 #{request.id} 于 2026-02-13（周五）09:00 由")
+    assert lines[1:] == [
+        "原期限 2026-02-14（周六）09:00",
+        "申请延至 2026-02-27（周五）17:30",
+        "批准延至 2026-02-25（周三）17:30（与申请的日期不同）",
+    ]
     warning = session.get(DueWarning, ticket.id)
     assert warning is not None and warning.handling_warn_at is not None
     # Yellow comes inside the working days before the new deadline, not in the holiday.
