@@ -1,4 +1,5 @@
-"""Scheduled callback work: one survey link per web ticket waiting for a callback, sent out."""
+"""Scheduled callback work: one survey link per web ticket waiting for a callback, and one per
+co-requester per round, sent out."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
+from service.callbacks import co_requesters
 from service.callbacks import service as callbacks
 from service.config import Settings, load_settings
 from service.web.templating import make_templates
@@ -17,7 +19,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def send_survey_links(session: Session, settings: Settings) -> int:
-    """Idempotent: a ticket that already has a link gets no second one; returns how many."""
+    """Idempotent: a ticket that already has a link gets no second one, nor does a
+    co-requester for the same round; returns how many links were queued."""
     if settings.is_prod and urlsplit(settings.public_url).hostname in LOOPBACK:
         # Links to 127.0.0.1 reach no citizen; say so loudly rather than send them quietly.
         log.warning("CIVIC_PUBLIC_URL is %s: survey links will not work", settings.public_url)
@@ -26,6 +29,10 @@ def send_survey_links(session: Session, settings: Settings) -> int:
     for ticket in callbacks.tickets_needing_survey(session):
         callbacks.issue_survey(session, ticket, settings=settings, emails=emails)
         log.info("survey link queued for ticket %s", ticket.number)
+        issued += 1
+    for person, ticket in co_requesters.needing_survey(session):
+        co_requesters.issue_survey(session, person, ticket, settings=settings, emails=emails)
+        log.info("survey link queued for a co-requester of ticket %s", ticket.number)
         issued += 1
     return issued
 

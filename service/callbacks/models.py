@@ -1,4 +1,5 @@
-"""A callback (回访) per ticket, its attempts, one-time survey links, appeals and handling times."""
+"""A callback (回访) per ticket, its attempts, one-time survey links, co-requesters' own survey
+answers, appeals and handling times."""
 
 from __future__ import annotations
 
@@ -73,16 +74,44 @@ class CallbackAttempt(SQLModel, table=True):
 
 
 class SurveyToken(SQLModel, table=True):
-    """A one-time survey link; only the SHA-256 of the random token is kept."""
+    """A one-time survey link; only the SHA-256 of the random token is kept.
+
+    `co_requester_id` is empty for the requester's link and names the co-requester otherwise.
+    """
 
     __tablename__ = "survey_token"
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    co_requester_id: int | None = Field(default=None, foreign_key="co_requester.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CoRequesterAnswer(SQLModel, table=True):
+    """A co-requester's own survey answer: their feedback, never a second callback.
+
+    The ticket's assessed callback stays the one `Callback` row; these rows are counted in no
+    rate. `decided` marks the answer that also became the ticket's callback, which happens
+    only when the requester cannot be reached (anonymous, or no phone or e-mail).
+    """
+
+    __tablename__ = "co_requester_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    co_requester_id: int = Field(foreign_key="co_requester.id", index=True)
+    # One answer per link, enforced by the database as well as by `used_at`.
+    survey_token_id: int = Field(foreign_key="survey_token.id", unique=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    answered_at: datetime = Field(sa_type=UTCDateTime)
+    contacted: bool
+    resolved: Resolution = Field(sa_type=EnumText(Resolution, 12))
+    satisfied: Satisfaction = Field(sa_type=EnumText(Satisfaction, 12))
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    decided: bool = False
 
 
 class Appeal(SQLModel, table=True):

@@ -167,6 +167,8 @@ def callback_attempt(
             outcome=chosen,
             note=note,
             max_attempts=settings.callback_max_attempts,
+            settings=settings,
+            emails=templates.env,
         )
     except callbacks.CallbackError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
@@ -204,6 +206,8 @@ async def callback_answers(
             answers,
             actor=tickets.Actor.staff(user),
             channel=CallbackChannel.PHONE,
+            settings=settings,
+            emails=templates.env,
             user_id=user.id,
         )
     except callbacks.CallbackError as exc:
@@ -230,6 +234,7 @@ def survey(
         {
             "valid": found is not None,
             "ticket": found[1] if found else None,
+            "co_requester": bool(found and found[0].co_requester_id),
             "form": {},
             "errors": {},
             "token": token,
@@ -257,6 +262,7 @@ async def survey_answer(
             {
                 "valid": found is not None,
                 "ticket": found[1] if found else None,
+                "co_requester": bool(found and found[0].co_requester_id),
                 "form": form,
                 "errors": errors,
                 "token": token,
@@ -264,7 +270,16 @@ async def survey_answer(
             },
             status_code=404 if found is None else 422,
         )
-    callbacks.answer_survey(session, found[0], found[1], answers)
+    try:
+        callbacks.answer_survey(
+            session, found[0], found[1], answers, settings=settings, emails=templates.env
+        )
+    except callbacks.CallbackError:
+        # The same link sent twice at once: the first answer counts, this one finds it used.
+        session.rollback()
+        return templates.TemplateResponse(
+            request, "public/survey.html", {"valid": False}, status_code=404
+        )
     session.commit()
     return templates.TemplateResponse(request, "public/survey.html", {"done": True})
 

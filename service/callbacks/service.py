@@ -1,19 +1,21 @@
-"""The callback queue, attempts, answers and what they lead to; survey links; appeals."""
+"""The callback queue, attempts, answers and what they lead to; survey links; appeals.
+
+Co-requesters' links, notices and answers live in co_requesters.py; the rule for how their
+answers count is written there.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import StrEnum
 
 from jinja2 import Environment
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from service import clock
 from service.auth.models import User
+from service.callbacks import co_requesters, links
 from service.callbacks.models import (
     Appeal,
     AppealDecision,
@@ -35,8 +37,8 @@ from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, Visibility
 from service.tickets.states import Action, CloseReason, Status
 
-# The citizen's survey page; pages.py serves it, messages link to it.
-SURVEY_PATH = "/survey/{token}"
+SURVEY_PATH = links.SURVEY_PATH
+survey_url = links.survey_url
 
 
 class CallbackError(ValueError):
@@ -48,6 +50,7 @@ class Outcome(StrEnum):
     REOPENED = "reopened"
     UNREACHABLE = "unreachable"
     PENDING = "pending"
+    RECORDED = "recorded"  # a co-requester's answer kept as feedback; the ticket did not move
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,11 @@ def record_attempt(
     outcome: AttemptOutcome,
     note: str = "",
     max_attempts: int,
+    settings: Settings,
+    emails: Environment,
 ) -> Outcome:
-    """An unanswered call counts; after max_attempts of them the ticket closes unrated."""
+    """An unanswered call counts; after max_attempts of them the ticket closes unrated (and
+    its co-requesters are told it closed)."""
     _require_waiting(ticket)
     assert ticket.id is not None
     session.add(
@@ -143,6 +149,7 @@ def record_attempt(
         reason=f"citizen unreachable after {failed} callback attempts",
         close_reason=CloseReason.UNREACHABLE,
     )
+    co_requesters.tell_closed(session, ticket, settings=settings, emails=emails)
     return Outcome.UNREACHABLE
 
 
@@ -153,13 +160,15 @@ def record_answers(
     *,
     actor: tickets.Actor,
     channel: CallbackChannel,
+    settings: Settings,
+    emails: Environment,
     user_id: int | None = None,
 ) -> Outcome:
     """Satisfied (or basically) or resolved closes; otherwise a unit at fault re-handles (重办).
 
     A ticket answered again after re-handling keeps one callback row holding the latest
     answers, so the unit is rated on how the ticket finally ended; every answer stays in
-    the event log.
+    the event log. Closing tells the co-requesters.
     """
     _require_waiting(ticket)
     assert ticket.id is not None
@@ -195,6 +204,7 @@ def record_answers(
     )
     if settled or not answers.unit_at_fault:
         tickets.transition(session, ticket, Action.CLOSE, actor=actor, data={"callback": summary})
+        co_requesters.tell_closed(session, ticket, settings=settings, emails=emails)
         return Outcome.CLOSED
     tickets.transition(
         session,
@@ -226,33 +236,15 @@ def _store_handling_time(session: Session, ticket: Ticket) -> None:
 # --- survey links -----------------------------------------------------------------------
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def survey_url(settings: Settings, token: str) -> str:
-    return settings.public_url.rstrip("/") + SURVEY_PATH.format(token=token)
-
-
 def issue_survey(
     session: Session, ticket: Ticket, *, settings: Settings, emails: Environment
 ) -> str:
     """A one-time link for the requester, sent by SMS and/or e-mail in the same transaction;
     only the token's hash is kept. Anonymous tickets (nobody to send it to) get none."""
     assert ticket.id is not None
-    if ticket.anonymous or not (ticket.requester_phone or ticket.requester_email):
+    if not co_requesters.requester_reachable(ticket):
         raise CallbackError(f"ticket {ticket.number} has no requester to send a survey to")
-    token = secrets.token_urlsafe(24)
-    at = clock.now()
-    expires_at = at + timedelta(days=settings.survey_link_days)
-    session.add(
-        SurveyToken(
-            ticket_id=ticket.id,
-            token_hash=_hash_token(token),
-            created_at=at,
-            expires_at=expires_at,
-        )
-    )
+    token, expires_at = links.new_token(session, ticket_id=ticket.id, settings=settings)
     context = {
         "ticket": ticket,
         "settings": settings,
@@ -293,27 +285,84 @@ def issue_survey(
 
 
 def survey_for(session: Session, token: str) -> tuple[SurveyToken, Ticket] | None:
-    """The survey behind a link, if the link is unused, unexpired and the ticket still waits."""
+    """The survey behind a link, if the link is unused and unexpired and the ticket still
+    takes its answer: the requester's while the ticket waits for its callback, a
+    co-requester's then or after the ticket closed."""
     row = session.exec(
-        select(SurveyToken).where(SurveyToken.token_hash == _hash_token(token))
+        select(SurveyToken).where(SurveyToken.token_hash == links.hash_token(token))
     ).first()
     if row is None or row.used_at is not None or row.expires_at <= clock.now():
         return None
     ticket = session.get(Ticket, row.ticket_id)
-    if ticket is None or ticket.status is not Status.PENDING_CALLBACK:
+    if ticket is None:
+        return None
+    answerable = (
+        co_requesters.ANSWERABLE if row.co_requester_id is not None else {Status.PENDING_CALLBACK}
+    )
+    if ticket.status not in answerable:
         return None
     return row, ticket
 
 
 def answer_survey(
-    session: Session, survey: SurveyToken, ticket: Ticket, answers: Answers
+    session: Session,
+    survey: SurveyToken,
+    ticket: Ticket,
+    answers: Answers,
+    *,
+    settings: Settings,
+    emails: Environment,
 ) -> Outcome:
-    """The citizen's own answers; the link works once. A dissatisfied citizen's ticket
-    is re-handled (the office may still close it after an appeal)."""
-    survey.used_at = clock.now()
-    session.add(survey)
+    """The citizen's own answers; the link works once.
+
+    The requester's answer is the ticket's callback: a dissatisfied citizen's ticket is
+    re-handled (the office may still close it after an appeal). A co-requester's answer is
+    kept as their own feedback and decides the ticket only when its requester cannot be
+    asked (the rule is in co_requesters.py).
+    """
+    # Claimed in one conditional UPDATE, so a double submission answers once: the second
+    # request waits for the first's row lock (or the SQLite write lock) and then finds it used.
+    at = clock.now()
+    claimed = session.execute(
+        update(SurveyToken)
+        .where(col(SurveyToken.id) == survey.id, col(SurveyToken.used_at).is_(None))
+        .values(used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise CallbackError("this survey link has already been used")
+    survey.used_at = at
+    if survey.co_requester_id is None:
+        return record_answers(
+            session,
+            ticket,
+            answers,
+            actor=tickets.Actor.citizen(),
+            channel=CallbackChannel.WEB,
+            settings=settings,
+            emails=emails,
+        )
+    decided = co_requesters.decides(ticket)
+    co_requesters.record_answer(
+        session,
+        survey,
+        ticket,
+        contacted=answers.contacted,
+        resolved=answers.resolved,
+        satisfied=answers.satisfied,
+        comment=answers.comment,
+        decided=decided,
+    )
+    if not decided:
+        return Outcome.RECORDED
     return record_answers(
-        session, ticket, answers, actor=tickets.Actor.citizen(), channel=CallbackChannel.WEB
+        session,
+        ticket,
+        answers,
+        actor=tickets.Actor.citizen(),
+        channel=CallbackChannel.WEB,
+        settings=settings,
+        emails=emails,
     )
 
 

@@ -8,13 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, literal, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from service import clock
 from service.auth.models import User
 from service.auth.secrets import hash_password, new_access_code
-from service.catalogue.models import CategoryTag
+from service.catalogue.models import Category, CategoryTag
 from service.tickets.models import (
     ActorKind,
     Channel,
@@ -110,7 +111,7 @@ def next_number(session: Session, *, prefix: str, tz: ZoneInfo, at: datetime) ->
 def create_ticket(
     session: Session, draft: TicketDraft, *, actor: Actor, prefix: str, tz: ZoneInfo
 ) -> tuple[Ticket, str]:
-    """A new ticket in intake with a hashed access code and its category's tags; returns the code.
+    """A new ticket in intake, hashed access code, its category path's tags; returns the code.
 
     The plain access code is returned once and stored only as a hash.
     """
@@ -160,13 +161,28 @@ def create_ticket(
 
 
 def _copy_category_tags(session: Session, ticket: Ticket, category_id: int) -> None:
-    """A ticket keeps the tags its category had when it was filed (e.g. elderly, minors)."""
-    category_tags = select(literal(ticket.id), col(CategoryTag.tag_code)).where(
-        CategoryTag.category_id == category_id
+    """A ticket keeps the tags its category and every ancestor had when it was filed.
+
+    A tag set on `EL` (rights of the elderly) marks every ticket filed under `EL.CARE.HOME`
+    too; a tag found on several levels of the path is stored once. One INSERT ... SELECT
+    walking up the tree (a recursive CTE; the tree is at most four levels deep).
+    """
+    lineage = (
+        sa_select(col(Category.id), col(Category.parent_id))
+        .where(col(Category.id) == category_id)
+        .cte("lineage", recursive=True)
     )
-    session.execute(
-        insert(TicketTag).from_select(["ticket_id", "tag_code"], category_tags),
+    lineage = lineage.union_all(
+        sa_select(col(Category.id), col(Category.parent_id)).join(
+            lineage, col(Category.id) == lineage.c.parent_id
+        )
     )
+    tags = (
+        sa_select(literal(ticket.id), col(CategoryTag.tag_code))
+        .where(col(CategoryTag.category_id).in_(sa_select(lineage.c.id)))
+        .distinct()
+    )
+    session.execute(insert(TicketTag).from_select(["ticket_id", "tag_code"], tags))
 
 
 def transition(

@@ -17,6 +17,7 @@ from service.auth import roles
 from service.auth.deps import CurrentUser
 from service.auth.models import PiiAccess, Role, User
 from service.auth.render import render
+from service.callbacks import co_requesters
 from service.callbacks import service as callbacks
 from service.calls import service as calls
 from service.catalogue.models import Category
@@ -127,6 +128,11 @@ def ticket_page(
         }
         for c in calls.callers_of(session, ticket.id)
     ]
+    # Co-requesters' own survey answers: feedback beside the ticket's one assessed callback.
+    co_answers = [
+        {"answer": view.answer, **person(view.name, view.phone, view.email)}
+        for view in co_requesters.answers_of(session, ticket.id)
+    ]
     assisting = session.exec(
         select(Unit).join(TicketAssist).where(TicketAssist.ticket_id == ticket.id)
     ).all()
@@ -148,6 +154,8 @@ def ticket_page(
             "may_unmask": access.may_unmask(user, ticket) and not ticket.anonymous,
             "events": tickets.events_of(session, ticket.id),
             "callers": callers,
+            "callback": callbacks.callback_of(session, ticket.id),
+            "co_answers": co_answers,
             "category": session.get(Category, ticket.category_id) if ticket.category_id else None,
             "district": session.get(Area, ticket.district_id) if ticket.district_id else None,
             "street": session.get(Area, ticket.street_id) if ticket.street_id else None,

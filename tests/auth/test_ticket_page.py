@@ -26,6 +26,7 @@ from service.sla import service as sla
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist
 from service.tickets.states import Action
+from service.web.templating import make_templates
 from tests.auth.staff import csrf_token, make_user, quick_ticket, sign_in_as
 from tests.factories import make_unit
 from tests.routing.helpers import World, make_world, new_ticket
@@ -302,7 +303,13 @@ def test_reply_review_callback_and_appeal_links_follow_the_ticket_to_its_end(
         unit_at_fault=False,
     )
     callbacks.record_answers(
-        session, ticket, answers, actor=tickets.Actor.staff(operator), channel=CallbackChannel.PHONE
+        session,
+        ticket,
+        answers,
+        actor=tickets.Actor.staff(operator),
+        channel=CallbackChannel.PHONE,
+        settings=settings,
+        emails=make_templates(settings).env,
     )
     session.commit()
     steps = _steps(_open(client, session, settings, world.samr_handler, n).text)

@@ -21,6 +21,7 @@ from service.sla.models import DeadlinePolicy
 from service.tickets.models import Channel, Ticket, TicketEvent, TicketTag
 from service.tickets.states import CloseReason, Status
 from tests.auth.staff import csrf_token, quick_ticket, sign_in_as
+from tests.factories import make_category
 from tests.intake.helpers import complaint_fields, open_form, publish_catalogue
 from tests.intake.hotline_world import HotlineWorld, build
 
@@ -104,14 +105,17 @@ def test_a_call_becomes_a_work_order_routed_by_the_dispatch_catalogue(
     assert 'id="done-code"' not in operator_client.get("/staff/hotline").text
 
 
-def test_a_hotline_ticket_carries_its_categorys_tags(
+def test_a_hotline_ticket_carries_its_categorys_tags_and_its_parents(
     operator_client: TestClient, session: Session, world: HotlineWorld
 ) -> None:
     session.add(Tag(code="elderly", name_zh="老年人权益", name_en="Rights of the elderly"))
     session.add(Tag(code="consumers", name_zh="消费者权益", name_en="Consumer rights"))
     session.flush()
-    for code in ("elderly", "consumers"):
-        session.add(CategoryTag(category_id=world.fake.id or 0, tag_code=code))
+    # The tag on the parent category reaches tickets filed under the child.
+    market = make_category(session, code="MR", name_zh="市场监管")
+    world.fake.parent_id, world.fake.depth = market.id, 2
+    session.add(CategoryTag(category_id=market.id or 0, tag_code="elderly"))
+    session.add(CategoryTag(category_id=world.fake.id or 0, tag_code="consumers"))
     session.commit()
     _submit(operator_client, **_work_order())
     _submit(

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from service.app import create_app
 from service.auth.secrets import verify_password
-from service.catalogue.models import Tag
+from service.catalogue.models import CategoryTag, Tag
 from service.config import Settings
 from service.intake.attachments import stored_path
 from service.intake.models import Attachment, CoRequester
@@ -105,6 +105,23 @@ def test_filing_with_a_photo_shows_number_and_code_once_and_routes_the_ticket(
     messages = session.exec(select(Outbox).where(Outbox.sent_at == None)).all()  # noqa: E711
     assert {m.kind for m in messages} == {OutboxKind.EMAIL, OutboxKind.SMS}
     assert all(number in m.body and code not in m.body for m in messages)
+
+
+def test_a_ticket_under_a_subcategory_carries_its_parents_tags_once(
+    client: TestClient, session: Session, city: City
+) -> None:
+    # MR (market regulation) is tagged "consumers" and, like its child, "fake goods".
+    session.add(Tag(code="consumers", name_zh="消费者权益", name_en="Consumer rights"))
+    session.flush()
+    market = city.fake_liquor.parent_id or 0
+    session.add(CategoryTag(category_id=market, tag_code="consumers"))
+    session.add(CategoryTag(category_id=market, tag_code="fake_goods"))
+    session.commit()
+    _sid, response = _file(client)
+    assert response.status_code == 201  # type: ignore[attr-defined]
+    ticket = session.exec(select(Ticket)).one()
+    tags = session.exec(select(TicketTag.tag_code).where(TicketTag.ticket_id == ticket.id)).all()
+    assert sorted(tags) == ["consumers", "fake_goods"]
 
 
 def test_without_a_default_unit_the_ticket_waits_for_dispatch(
