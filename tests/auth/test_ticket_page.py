@@ -327,3 +327,25 @@ def test_reply_review_callback_and_appeal_links_follow_the_ticket_to_its_end(
     steps = _steps(_open(client, session, settings, supervisor, n).text)
     assert steps["decide_appeal"] == "/staff/appeals"
     _links_work(client, steps)
+
+
+def test_event_lists_name_actions_and_system_actors_in_the_pages_language(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    dispatcher = make_user(session, username="disp", role=Role.DISPATCHER)
+    ticket = quick_ticket(session, number=NUMBER, lead=unit)
+    tickets.record(
+        session, ticket, "reminder", actor=tickets.Actor.system("deadline engine"), reason=""
+    )
+    session.commit()
+    sign_in_as(client, session, settings, dispatcher)
+    for path in (f"/staff/tickets/{NUMBER}", f"/staff/workbench/tickets/{NUMBER}"):
+        page = client.get(path).text
+        assert "时限系统" in page and "催办" in page, path
+        assert "deadline engine" not in page and "reminder" not in page, path
+    # The labels follow each page's language (imported label sets are not cached per process).
+    client.cookies.set("lang", "en")
+    english = client.get(f"/staff/tickets/{NUMBER}").text
+    assert "Deadline engine" in english and "Reminder (催办)" in english
+    assert "时限系统" not in english

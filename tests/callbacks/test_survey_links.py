@@ -107,4 +107,4 @@ def test_the_staff_ticket_page_shows_only_that_a_link_was_sent(
     token = sms.body.rsplit("/survey/", 1)[1].split()[0]
     sign_in(client, supervisor)
     page = client.get(f"/staff/tickets/{ticket.number}").text
-    assert "survey_link" in page and token not in page
+    assert "已发送满意度调查链接" in page and token not in page
