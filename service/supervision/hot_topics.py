@@ -1,17 +1,21 @@
 """Hot topics: category × district weeks well above their usual level (SQL counts, pure test),
-and the monthly topic (每月一题) a supervisor adopts and follows."""
+and the monthly topic (每月一题) a supervisor adopts and follows: a category (and district), or
+the key terms of a cluster of similar texts (text_clusters.py finds those)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from service import clock
+from service.i18n import gettext as _
 from service.supervision import metrics, stats
 from service.supervision.models import MonthlyTopic
 from service.tickets.models import Ticket
@@ -72,19 +76,50 @@ def detect(
     return sorted(found, key=lambda h: (-h.surge.score, h.category_id, h.district_id or 0))
 
 
+MAX_TERMS = 8
+MAX_TERM_CHARS = 20
+TERM_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
 def adopt(
-    session: Session, *, month: str, category_id: int, area_id: int | None, user_id: int | None
+    session: Session,
+    *,
+    month: str,
+    category_id: int | None = None,
+    area_id: int | None = None,
+    terms: Sequence[str] = (),
+    user_id: int | None,
 ) -> MonthlyTopic:
-    """One monthly topic per month; adopting again replaces the month's choice."""
+    """One monthly topic per month; adopting again replaces the month's choice. A topic is a
+    category (and district) or, for a text cluster, its key terms (see parse_terms)."""
+    if (category_id is None) == (not terms):
+        raise ValueError("a monthly topic is a category or a list of terms, not both")
     topic = session.exec(select(MonthlyTopic).where(MonthlyTopic.month == month)).first()
-    topic = topic or MonthlyTopic(month=month, category_id=category_id, adopted_at=clock.now())
+    topic = topic or MonthlyTopic(month=month, adopted_at=clock.now())
     topic.category_id = category_id
-    topic.area_id = area_id
+    topic.area_id = area_id if category_id is not None else None
+    topic.terms = " ".join(terms)
     topic.adopted_by = user_id
     topic.adopted_at = clock.now()
     session.add(topic)
     session.flush()
     return topic
+
+
+def parse_terms(text: str) -> list[str]:
+    """Key terms as a supervisor types them (spaces, commas or 、 between), de-duplicated.
+
+    Raises ValueError with the message to show next to the field: one to MAX_TERMS terms of
+    two to MAX_TERM_CHARS characters (a single character matches far too many texts).
+    """
+    terms = list(dict.fromkeys(t for t in TERM_SEPARATORS.split(text.strip()) if t))
+    if not terms:
+        raise ValueError(_("Enter at least one key term."))
+    if len(terms) > MAX_TERMS:
+        raise ValueError(_("At most %(n)d key terms.") % {"n": MAX_TERMS})
+    if any(not 2 <= len(t) <= MAX_TERM_CHARS for t in terms):
+        raise ValueError(_("Each key term needs 2 to %(n)d characters.") % {"n": MAX_TERM_CHARS})
+    return terms
 
 
 def topics(session: Session, *, limit: int = 12) -> list[MonthlyTopic]:
@@ -96,14 +131,28 @@ def topics(session: Session, *, limit: int = 12) -> list[MonthlyTopic]:
 def trend(
     session: Session, topic: MonthlyTopic, *, tz: ZoneInfo, weeks: int = 12
 ) -> list[tuple[str, int]]:
-    """Weekly tickets of the topic's category (and district) over the last weeks."""
+    """Weekly tickets of the topic over the last weeks (merged repeats not counted, as in
+    detect): of its category (and district), or for a text topic, those whose title or
+    description contains any of its terms (case-insensitive), counted by the database."""
     end = week_start(clock.now(), tz) + timedelta(weeks=1)
     bucket = metrics.bucket_expr(session, col(Ticket.created_at), metrics.Bucket.WEEK, tz)
     query = select(bucket, func.count()).where(
         col(Ticket.created_at) >= end - timedelta(weeks=weeks),
         col(Ticket.created_at) < end,
-        col(Ticket.category_id) == topic.category_id,
+        col(Ticket.status) != Status.MERGED.value,
     )
+    if topic.terms:
+        query = query.where(
+            or_(
+                *(
+                    column.icontains(term, autoescape=True)
+                    for term in topic.term_list
+                    for column in (col(Ticket.title), col(Ticket.description))
+                )
+            )
+        )
+    else:
+        query = query.where(col(Ticket.category_id) == topic.category_id)
     if topic.area_id is not None:
         query = query.where(col(Ticket.district_id) == topic.area_id)
     rows = session.execute(query.group_by(bucket).order_by(bucket)).all()
