@@ -1,7 +1,8 @@
 """text clusters and monthly topic terms
 
 The hot clusters of similar ticket texts (replaced by each run of the text_clusters job) and
-their tickets; a monthly topic may now be a list of key terms instead of a category.
+their tickets; a monthly topic may now be a list of key terms instead of a category, and its
+weekly counts are stored (monthly_topic_week) for the page to read.
 
 Revision ID: 0011
 Revises: 0010
@@ -46,6 +47,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('monthly_topic', schema=None) as batch_op:
         batch_op.add_column(sa.Column('terms', sa.String(length=200), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('counted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.alter_column('category_id',
                existing_type=sa.INTEGER(),
                nullable=True)
@@ -53,12 +55,22 @@ def upgrade() -> None:
             op.f('ck_monthly_topic_category_or_terms'), "category_id IS NOT NULL OR terms <> ''"
         )
 
+    op.create_table('monthly_topic_week',
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.String(length=10), nullable=False),
+    sa.Column('tickets', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['topic_id'], ['monthly_topic.id'], name=op.f('fk_monthly_topic_week_topic_id_monthly_topic')),
+    sa.PrimaryKeyConstraint('topic_id', 'week', name=op.f('pk_monthly_topic_week'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('monthly_topic_week')
     # A text topic has no category, which the older schema cannot hold: it goes.
     op.execute("DELETE FROM monthly_topic WHERE category_id IS NULL")
     with op.batch_alter_table('monthly_topic', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_monthly_topic_category_or_terms'), type_='check')
+        batch_op.drop_column('counted_at')
         batch_op.alter_column('category_id',
                existing_type=sa.INTEGER(),
                nullable=False)

@@ -92,7 +92,7 @@ def groups(x: sp.csr_matrix, similarity: float) -> list[list[int]]:
 def _links(x: sp.csr_matrix, similarity: float) -> sp.csr_matrix:
     """The sparse graph of pairs at or above the similarity, a block of rows at a time."""
     blocks = []
-    xt = x.T.tocsc()
+    xt = sp.csr_matrix(x.T)  # csr @ csr: no conversion per block
     for start in range(0, x.shape[0], BLOCK_ROWS):
         block = sp.csr_matrix(x[start : start + BLOCK_ROWS] @ xt)
         block.data[block.data < similarity] = 0
@@ -155,11 +155,31 @@ def rising(count: int, usual: float, *, rise: float) -> bool:
     return count > 0 and count > rise * usual
 
 
+class Corpus:
+    """The clustered texts, indexed by hashed n-gram: counting the texts that contain a word
+    reads only the texts holding its rarest n-gram, not the whole corpus."""
+
+    def __init__(self, docs: Sequence[str], features: Features, x: sp.csr_matrix) -> None:
+        self.docs = docs
+        self.features = features
+        self.postings = sp.csc_matrix(x)
+
+    def count(self, term: str) -> int:
+        """Texts containing the term (exactly: the index only narrows where to look)."""
+        columns = self.features.hashing.transform([term]).indices
+        if columns.size == 0:
+            return sum(term in doc for doc in self.docs)
+        indptr = self.postings.indptr
+        rarest = min(columns, key=lambda c: indptr[c + 1] - indptr[c])
+        rows = self.postings.indices[indptr[rarest] : indptr[rarest + 1]]
+        return sum(term in self.docs[r] for r in rows)
+
+
 def key_terms(
     titles: Sequence[str],
     members: Sequence[str],
     owners: Sequence[str],
-    corpus: Sequence[str],
+    corpus: Corpus,
     *,
     limit: int = MAX_TERMS,
 ) -> list[str]:
@@ -182,7 +202,7 @@ def _terms(
     sources: Sequence[str],
     members: Sequence[str],
     owners: Sequence[str],
-    corpus: Sequence[str],
+    corpus: Corpus,
     limit: int,
 ) -> list[str]:
     counts: Counter[str] = Counter()
@@ -196,7 +216,7 @@ def _terms(
         holders = [i for i, doc in enumerate(members) if term in doc]
         if len(holders) < half or len({owners[i] for i in holders}) < 2:
             continue
-        in_corpus = sum(term in doc for doc in corpus)
+        in_corpus = corpus.count(term)
         coverage = len(holders) / len(members)
         precision = len(holders) / max(in_corpus, len(holders))
         scored.append((coverage * precision, term))

@@ -45,10 +45,23 @@ class MonthlyTopic(SQLModel, table=True):
     terms: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     adopted_by: int | None = Field(default=None, foreign_key="staff_user.id")
     adopted_at: datetime = Field(sa_type=UTCDateTime)
+    # When its weekly counts (monthly_topic_week) were last made; None before the first count.
+    counted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def term_list(self) -> list[str]:
         return self.terms.split()
+
+
+class MonthlyTopicWeek(SQLModel, table=True):
+    """A monthly topic's tickets in one week as last counted (on adoption, then hourly by the
+    topic_trends job): the hot topics page reads these, so it never scans ticket texts."""
+
+    __tablename__ = "monthly_topic_week"
+
+    topic_id: int = Field(foreign_key="monthly_topic.id", primary_key=True)
+    week: str = Field(max_length=10, primary_key=True)  # its Monday, local date
+    tickets: int
 
 
 class TextCluster(SQLModel, table=True):

@@ -8,7 +8,8 @@ distinct requesters (a phone number or e-mail address; a ticket with neither cou
 requester) and it is rising: its size exceeds `rise` times its usual level, the average number
 of tickets a week, over the `weeks - 1` weeks before, whose text is at least as similar to the
 cluster's centroid as the clustering threshold. Each earlier week reads at most `max_tickets`
-tickets too; a capped week's count is scaled up by its share read.
+tickets too; a capped week's count is scaled up by its share read. The MAX_CLUSTERS largest
+hot clusters are kept.
 
 Clustering costs seconds to a minute at city scale, so pages never run it: they read the
 small tables the job writes (text_cluster, text_cluster_ticket).
@@ -37,6 +38,7 @@ from service.tickets.states import Status
 WEEK = timedelta(days=7)
 BATCH = 2000  # earlier weeks are read and compared this many tickets at a time
 EXAMPLES = 3
+MAX_CLUSTERS = 50  # the page lists the largest; a city-wide week rarely has more
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,8 @@ def _tickets(start: datetime, end: datetime) -> Select[Any]:
 
 
 def refresh(session: Session, now: datetime, rule: Rule) -> list[TextCluster]:
-    """Replace the stored hot clusters with this run's (idempotent: a second run at the same
-    moment stores the same clusters). Flushes; the job commits."""
+    """Replace the stored hot clusters with this run's, the MAX_CLUSTERS largest (idempotent:
+    a second run at the same moment stores the same clusters). Flushes; the job commits."""
     rows = session.execute(_tickets(now - WEEK, now).limit(rule.max_tickets)).all()
     recent = [
         _Recent(
@@ -108,51 +110,62 @@ def refresh(session: Session, now: datetime, rule: Rule) -> list[TextCluster]:
         )
         for r in rows
     ]
-    found: list[tuple[list[int], int]] = []
-    corpus = [t.doc for t in recent]
-    features = None
-    if len(recent) >= 2:
-        features, x = clustering.Features.fit(corpus)
-        for group in clustering.groups(x, rule.similarity):
-            requesters = len({recent[i].requester for i in group})
-            if len(group) >= rule.min_count and requesters >= rule.min_requesters:
-                found.append((group, requesters))
-    usual: list[float] = []
-    if features is not None and found:
-        centres = clustering.centroids(x, [g for g, _ in found])
-        usual = _usual_levels(session, now, rule, features, centres)
     session.execute(delete(TextClusterTicket))
     session.execute(delete(TextCluster))
-    stored: list[TextCluster] = []
-    for (group, requesters), level in zip(found, usual, strict=True):
-        if not clustering.rising(len(group), level, rise=rule.rise):
-            continue
-        members = [recent[i] for i in group]
-        terms = clustering.key_terms(
-            [m.title for m in members],
-            [m.doc for m in members],
-            [m.requester for m in members],
-            corpus,
-        )
-        cluster = TextCluster(
-            computed_at=now,
-            terms=" ".join(terms),
-            size=len(group),
-            usual=round(level, 2),
-            requesters=requesters,
-            districts=len({m.district_id for m in members if m.district_id is not None}),
-            category_id=clustering.dominant([m.category_id for m in members]),
-            district_id=clustering.dominant([m.district_id for m in members]),
-        )
-        session.add(cluster)
-        session.flush()
-        session.add_all(
-            TextClusterTicket(cluster_id=cluster.id, ticket_id=m.id)  # type: ignore[arg-type]
-            for m in members
-        )
-        stored.append(cluster)
+    if len(recent) < rule.min_count:
+        return []
+    docs = [t.doc for t in recent]
+    features, x = clustering.Features.fit(docs)
+    candidates = [
+        group
+        for group in clustering.groups(x, rule.similarity)
+        if len(group) >= rule.min_count
+        and len({recent[i].requester for i in group}) >= rule.min_requesters
+    ]
+    if not candidates:
+        return []
+    usual = _usual_levels(session, now, rule, features, clustering.centroids(x, candidates))
+    hot = [
+        (group, level)
+        for group, level in zip(candidates, usual, strict=True)
+        if clustering.rising(len(group), level, rise=rule.rise)
+    ][:MAX_CLUSTERS]  # groups come largest first
+    corpus = clustering.Corpus(docs, features, x)
+    stored = [
+        _store(session, now, [recent[i] for i in group], level, corpus) for group, level in hot
+    ]
     session.flush()
     return stored
+
+
+def _store(
+    session: Session,
+    now: datetime,
+    members: list[_Recent],
+    level: float,
+    corpus: clustering.Corpus,
+) -> TextCluster:
+    owners = [m.requester for m in members]
+    terms = clustering.key_terms(
+        [m.title for m in members], [m.doc for m in members], owners, corpus
+    )
+    cluster = TextCluster(
+        computed_at=now,
+        terms=" ".join(terms),
+        size=len(members),
+        usual=round(level, 2),
+        requesters=len(set(owners)),
+        districts=len({m.district_id for m in members if m.district_id is not None}),
+        category_id=clustering.dominant([m.category_id for m in members]),
+        district_id=clustering.dominant([m.district_id for m in members]),
+    )
+    session.add(cluster)
+    session.flush()
+    session.add_all(
+        TextClusterTicket(cluster_id=cluster.id, ticket_id=m.id)  # type: ignore[arg-type]
+        for m in members
+    )
+    return cluster
 
 
 def _usual_levels(

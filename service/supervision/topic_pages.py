@@ -43,6 +43,7 @@ def _page(
         min_count=settings.hot_topic_min_count,
     )
     clusters = text_clusters.latest(session)
+    adopted = hot_topics.topics(session)
     names = reports.names(session)
     return {
         "found": found,
@@ -54,9 +55,7 @@ def _page(
         else {},
         "link_tickets": user.role in TICKET_READERS,
         "computed_at": clusters[0].computed_at if clusters else None,
-        "adopted": [
-            (t, hot_topics.trend(session, t, tz=settings.tz)) for t in hot_topics.topics(session)
-        ],
+        "adopted": list(zip(adopted, hot_topics.stored_trends(session, adopted), strict=True)),
         "categories": {c.id: c for c in session.exec(select(Category))},
         "areas": names["areas"],
         "can_adopt": user.role is not Role.DEPUTY,
@@ -98,6 +97,7 @@ def hot_topic_adopt(
         category_id=category_id,
         area_id=int(area_id) if area_id.isdigit() else None,
         user_id=user.id,
+        tz=settings.tz,
     )
     session.commit()
     return RedirectResponse(request.url_for("hot_topics"), 303)
@@ -136,7 +136,7 @@ def hot_topic_adopt_terms(
         return templates.TemplateResponse(
             request, "staff/supervision/hot_topics.html", context, status_code=422
         )
-    hot_topics.adopt(session, month=month, terms=chosen, user_id=user.id)
+    hot_topics.adopt(session, month=month, terms=chosen, user_id=user.id, tz=settings.tz)
     session.commit()
     return RedirectResponse(request.url_for("hot_topics"), 303)
 

@@ -67,21 +67,23 @@ def test_similar_tickets_of_earlier_weeks_are_counted_against_the_centroid() -> 
 
 def test_key_terms_are_words_shared_across_requesters_that_set_the_cluster_apart() -> None:
     docs = _docs(NOISE + UNRELATED)
+    corpus = clustering.Corpus(docs, *clustering.Features.fit(docs))
     titles = [clustering.normalise(title) for title, _ in NOISE]
     owners = [f"phone-{i}" for i in range(len(NOISE))]
-    terms = clustering.key_terms(titles, docs[: len(NOISE)], owners, docs)
+    terms = clustering.key_terms(titles, docs[: len(NOISE)], owners, corpus)
     assert {"噪音", "夜间", "扰民", "施工"} <= set(terms)
     # 小区 is also in an unrelated complaint, so it ranks after the words only the cluster has.
     assert terms.index("小区") > max(terms.index(t) for t in ("噪音", "夜间", "扰民", "施工"))
     # Words from a single requester never label a cluster.
-    assert clustering.key_terms(titles, docs[: len(NOISE)], ["same"] * len(NOISE), docs) == []
+    assert clustering.key_terms(titles, docs[: len(NOISE)], ["same"] * len(NOISE), corpus) == []
 
 
 def test_key_terms_leave_out_numbers_and_place_codes() -> None:
     texts = [("A2区3号楼电梯停运", "A2区幸福小区3号楼电梯停运三天。")] * 4
     docs = _docs(texts)
     titles = [clustering.normalise(t) for t, _ in texts]
-    terms = clustering.key_terms(titles, docs, ["a", "b", "c", "d"], docs)
+    corpus = clustering.Corpus(docs, *clustering.Features.fit(docs))
+    terms = clustering.key_terms(titles, docs, ["a", "b", "c", "d"], corpus)
     assert "电梯" in terms
     assert all("0" not in t and "某" not in t for t in terms)
 
@@ -100,6 +102,13 @@ def test_key_terms_leave_out_numbers_and_place_codes() -> None:
 )
 def test_rising(count: int, usual: float, rise: float, expected: bool) -> None:
     assert clustering.rising(count, usual, rise=rise) is expected
+
+
+def test_the_corpus_counts_texts_containing_a_word() -> None:
+    docs = _docs(NOISE + UNRELATED)
+    corpus = clustering.Corpus(docs, *clustering.Features.fit(docs))
+    for term in ("噪音", "小区", "施工噪音扰民", "工地", "暖气", "地铁", "a"):
+        assert corpus.count(term) == sum(term in doc for doc in docs)
 
 
 def test_dominant_ignores_unknown_values() -> None:

@@ -255,13 +255,17 @@ def test_supervisor_sees_the_cluster_its_tickets_and_adopts_it_as_the_monthly_to
         assert (topic.month, topic.category_id, topic.terms) == ("2026-11", None, terms)
         # Five this week, three last week (Friday to Sunday), one two weeks before; the
         # merged repeat and the unrelated tickets are not counted.
-        assert dict(hot_topics.trend(session, topic, tz=TZ)) == {
+        weekly = dict(hot_topics.trend(session, topic, tz=TZ))
+        assert len(weekly) == 12  # the last twelve weeks, quiet ones as zero
+        assert {week: n for week, n in weekly.items() if n} == {
             "2026-11-09": 1,
             "2026-11-16": 3,
             "2026-11-23": 5,
         }
         html = client.get(page).text
         assert "2026-11: " + " · ".join(topic.term_list) in html
+        # The page reads the counts stored on adoption: this week's five are there.
+        assert "<td>2026-11-23</td><td>5</td>" in html
 
 
 def test_key_terms_are_checked_before_a_topic_is_adopted(
@@ -348,3 +352,49 @@ def test_members_link_to_no_merged_or_old_ticket(session: Session, settings: Set
         )
     ).one()
     assert old_or_merged == 0
+
+
+def test_trends_of_several_topics_come_from_one_query(session: Session, settings: Settings) -> None:
+    world = build(session)
+    by_terms = MonthlyTopic(month="2026-11", terms="噪音 扰民", adopted_at=NOW)
+    by_category = MonthlyTopic(
+        month="2026-10",
+        category_id=world.ids["site"],
+        area_id=world.ids["d1"],
+        adopted_at=NOW,
+    )
+    heating = MonthlyTopic(month="2026-09", terms="暖气", adopted_at=NOW)
+    with clock.frozen(NOW):
+        found = hot_topics.trends(session, [by_terms, by_category, heating], tz=TZ)
+    nonzero = [{week: n for week, n in weekly if n} for weekly in found]
+    assert nonzero == [
+        {"2026-11-09": 1, "2026-11-16": 3, "2026-11-23": 5},
+        # 东河区 only: the first six of the week's eight, and the one two weeks before.
+        {"2026-11-09": 1, "2026-11-16": 3, "2026-11-23": 3},
+        # Five a week, by creation time: the weeks start on Monday, not seven days ago.
+        {
+            "2026-10-26": 1,
+            "2026-11-02": 5,
+            "2026-11-09": 5,
+            "2026-11-16": 5,
+            "2026-11-23": 4,
+        },
+    ]
+
+
+def test_the_trend_job_recounts_the_stored_weeks(session: Session, settings: Settings) -> None:
+    build(session)
+    with clock.frozen(NOW):
+        topic = hot_topics.adopt(session, month="2026-11", terms=["噪音"], user_id=None, tz=TZ)
+    session.commit()
+    assert dict(hot_topics.stored_trends(session, [topic])[0])["2026-11-23"] == 5
+    _ticket(session, NOW - timedelta(hours=1), *_noise(2, "和平"), phone="+8613900000097")
+    session.commit()
+    assert dict(hot_topics.stored_trends(session, [topic])[0])["2026-11-23"] == 5  # as stored
+    jobs.recount_topic_trends(session, NOW)
+    jobs.recount_topic_trends(session, NOW)  # again: the same counts, not twice as many rows
+    session.commit()
+    stored = hot_topics.stored_trends(session, [topic])[0]
+    assert len(stored) == 12 and dict(stored)["2026-11-23"] == 6
+    assert topic.counted_at == NOW
+    assert "topic_trends" in {job.name for job in JOBS}
