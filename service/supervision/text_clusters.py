@@ -110,8 +110,29 @@ def refresh(session: Session, now: datetime, rule: Rule) -> list[TextCluster]:
         )
         for r in rows
     ]
+    labelled = [
+        _label(now, [recent[i] for i in group], level, corpus)
+        for group, level, corpus in _hot_groups(session, now, rule, recent)
+    ]
+    # Replaced only now, after the slow part: on SQLite a delete holds the write lock until
+    # the job commits, and intake must not wait for the clustering.
     session.execute(delete(TextClusterTicket))
     session.execute(delete(TextCluster))
+    for cluster, members in labelled:
+        session.add(cluster)
+        session.flush()
+        session.add_all(
+            TextClusterTicket(cluster_id=cluster.id, ticket_id=m.id)  # type: ignore[arg-type]
+            for m in members
+        )
+    session.flush()
+    return [cluster for cluster, _ in labelled]
+
+
+def _hot_groups(
+    session: Session, now: datetime, rule: Rule, recent: list[_Recent]
+) -> list[tuple[list[int], float, clustering.Corpus]]:
+    """The hot groups of the recent tickets, largest first, each with its usual level."""
     if len(recent) < rule.min_count:
         return []
     docs = [t.doc for t in recent]
@@ -125,26 +146,17 @@ def refresh(session: Session, now: datetime, rule: Rule) -> list[TextCluster]:
     if not candidates:
         return []
     usual = _usual_levels(session, now, rule, features, clustering.centroids(x, candidates))
-    hot = [
-        (group, level)
+    corpus = clustering.Corpus(docs, features, x)
+    return [
+        (group, level, corpus)
         for group, level in zip(candidates, usual, strict=True)
         if clustering.rising(len(group), level, rise=rule.rise)
     ][:MAX_CLUSTERS]  # groups come largest first
-    corpus = clustering.Corpus(docs, features, x)
-    stored = [
-        _store(session, now, [recent[i] for i in group], level, corpus) for group, level in hot
-    ]
-    session.flush()
-    return stored
 
 
-def _store(
-    session: Session,
-    now: datetime,
-    members: list[_Recent],
-    level: float,
-    corpus: clustering.Corpus,
-) -> TextCluster:
+def _label(
+    now: datetime, members: list[_Recent], level: float, corpus: clustering.Corpus
+) -> tuple[TextCluster, list[_Recent]]:
     owners = [m.requester for m in members]
     terms = clustering.key_terms(
         [m.title for m in members], [m.doc for m in members], owners, corpus
@@ -159,13 +171,7 @@ def _store(
         category_id=clustering.dominant([m.category_id for m in members]),
         district_id=clustering.dominant([m.district_id for m in members]),
     )
-    session.add(cluster)
-    session.flush()
-    session.add_all(
-        TextClusterTicket(cluster_id=cluster.id, ticket_id=m.id)  # type: ignore[arg-type]
-        for m in members
-    )
-    return cluster
+    return cluster, members
 
 
 def _usual_levels(

@@ -398,3 +398,33 @@ def test_the_trend_job_recounts_the_stored_weeks(session: Session, settings: Set
     assert len(stored) == 12 and dict(stored)["2026-11-23"] == 6
     assert topic.counted_at == NOW
     assert "topic_trends" in {job.name for job in JOBS}
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "sees_titles"),
+    [
+        (Role.SUPERVISOR, 200, True),
+        (Role.DEPUTY, 200, False),
+        (Role.ADMIN, 200, False),  # administrators run the system, not cases
+        (Role.OPERATOR, 403, False),
+        (Role.DISPATCHER, 403, False),
+    ],
+)
+def test_who_reads_the_clusters(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    role: Role,
+    status: int,
+    sees_titles: bool,
+) -> None:
+    world = build(session)
+    text_clusters.refresh(session, NOW, _rule(settings))
+    sign_in(client, make_user(session, username="someone", role=role))
+    session.commit()
+    cluster = session.exec(select(TextCluster)).one()
+    with clock.frozen(NOW):
+        page = client.get("/staff/supervision/hot-topics")
+        drill = client.get(f"/staff/supervision/clusters/{cluster.id}/tickets")
+    assert (page.status_code, drill.status_code) == (status, status)
+    assert (world.noise[-1].number in page.text) is sees_titles
