@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     hot_topic_weeks: int = Field(default=8, ge=2)
     hot_topic_min_count: int = Field(default=5, ge=1)
     hot_topic_sigmas: float = Field(default=2.0, ge=0)
+    # Hot clusters of similar texts (service/supervision/text_clusters.py states the rule): the
+    # last seven days against the weeks before, at most max_tickets read per week.
+    topic_cluster_weeks: int = Field(default=4, ge=2, le=26)
+    topic_cluster_max_tickets: int = Field(default=20_000, ge=100, le=200_000)
+    topic_cluster_similarity: float = Field(default=0.5, gt=0, lt=1)
+    topic_cluster_min_count: int = Field(default=5, ge=2)
+    topic_cluster_min_requesters: int = Field(default=3, ge=1)
+    topic_cluster_rise: float = Field(default=2.0, ge=1)
 
     # Staff sessions and sign-in throttling (the hotline issue).
     session_max_age_hours: int = Field(default=12, ge=1, le=24 * 7)

@@ -1,10 +1,11 @@
-"""Frozen monthly report snapshots and the adopted monthly topic (每月一题)."""
+"""Frozen monthly report snapshots, the adopted monthly topic (每月一题) and the latest hot
+clusters of similar ticket texts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db import UTCDateTime
@@ -27,12 +28,67 @@ class ReportSnapshot(SQLModel, table=True):
 
 
 class MonthlyTopic(SQLModel, table=True):
+    """A category (and district) topic, or a text topic followed through its key terms."""
+
     __tablename__ = "monthly_topic"
-    __table_args__ = (UniqueConstraint("month"),)
+    __table_args__ = (
+        UniqueConstraint("month"),
+        CheckConstraint("category_id IS NOT NULL OR terms <> ''", name="category_or_terms"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     month: str = Field(max_length=7)  # YYYY-MM
-    category_id: int = Field(foreign_key="category.id")
+    category_id: int | None = Field(default=None, foreign_key="category.id")
     area_id: int | None = Field(default=None, foreign_key="area.id")
+    # Space-separated key terms of an adopted text cluster; the topic's tickets are those whose
+    # title or description contains any of them. Empty for a category topic.
+    terms: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     adopted_by: int | None = Field(default=None, foreign_key="staff_user.id")
     adopted_at: datetime = Field(sa_type=UTCDateTime)
+    # When its weekly counts (monthly_topic_week) were last made; None before the first count.
+    counted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def term_list(self) -> list[str]:
+        return self.terms.split()
+
+
+class MonthlyTopicWeek(SQLModel, table=True):
+    """A monthly topic's tickets in one week as last counted (on adoption, then hourly by the
+    topic_trends job): the hot topics page reads these, so it never scans ticket texts."""
+
+    __tablename__ = "monthly_topic_week"
+
+    topic_id: int = Field(foreign_key="monthly_topic.id", primary_key=True)
+    week: str = Field(max_length=10, primary_key=True)  # its Monday, local date
+    tickets: int
+
+
+class TextCluster(SQLModel, table=True):
+    """A hot cluster of similar texts from the latest clustering run (the job replaces them
+    all each run): tickets of the last seven days, against their usual weekly level."""
+
+    __tablename__ = "text_cluster"
+
+    id: int | None = Field(default=None, primary_key=True)
+    computed_at: datetime = Field(sa_type=UTCDateTime)
+    terms: str = Field(max_length=200)  # space-separated, best first
+    size: int  # tickets of the last seven days in the cluster
+    usual: float  # similar tickets a week, on average, in the weeks before
+    requesters: int  # distinct requesters among the members
+    districts: int  # distinct districts among the members
+    category_id: int | None = Field(default=None, foreign_key="category.id")  # the most frequent
+    district_id: int | None = Field(default=None, foreign_key="area.id")  # the most frequent
+
+    @property
+    def term_list(self) -> list[str]:
+        return self.terms.split()
+
+
+class TextClusterTicket(SQLModel, table=True):
+    """The tickets behind a hot text cluster."""
+
+    __tablename__ = "text_cluster_ticket"
+
+    cluster_id: int = Field(foreign_key="text_cluster.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, index=True)

@@ -20,7 +20,7 @@ from service.config import Settings
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext as _
 from service.i18n import use_locale
-from service.supervision import hot_topics, metrics, reports
+from service.supervision import metrics, reports
 from service.supervision.metrics import Dimension
 from service.tickets.models import Ticket
 from service.web import csrf
@@ -151,6 +151,7 @@ def drill_down(
             "page": page,
             "month": period.label,
             "measure": measure,
+            "link_tickets": user.role in roles.TICKET_READERS,
             "categories": {c.id: c for c in session.exec(select(Category))},
         },
     )
@@ -283,58 +284,3 @@ def report_file(
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-@router.get("/staff/supervision/hot-topics", name="hot_topics")
-def hot_topic_page(
-    request: Request,
-    session: SessionDep,
-    templates: TemplatesDep,
-    settings: SettingsDep,
-    user: Reader,
-) -> Response:
-    found = hot_topics.detect(
-        session,
-        tz=settings.tz,
-        weeks=settings.hot_topic_weeks,
-        sigmas=settings.hot_topic_sigmas,
-        min_count=settings.hot_topic_min_count,
-    )
-    adopted = hot_topics.topics(session)
-    names = reports.names(session)
-    return templates.TemplateResponse(
-        request,
-        "staff/supervision/hot_topics.html",
-        {
-            "found": found,
-            "adopted": [(t, hot_topics.trend(session, t, tz=settings.tz)) for t in adopted],
-            "categories": {c.id: c for c in session.exec(select(Category))},
-            "areas": names["areas"],
-            "can_adopt": user.role in roles.SUPERVISORS,
-            "month": clock.now().astimezone(settings.tz).strftime("%Y-%m"),
-            "csrf_token": csrf.issue_token(request, settings.secret_key),
-        },
-    )
-
-
-@router.post("/staff/supervision/hot-topics", name="hot_topic_adopt", dependencies=[CsrfDep])
-def hot_topic_adopt(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: Supervisor,
-    month: Annotated[str, Form()],
-    category_id: Annotated[int, Form()],
-    area_id: Annotated[str, Form()] = "",
-) -> Response:
-    if not MONTH.match(month) or session.get(Category, category_id) is None:
-        raise HTTPException(status_code=422, detail="Choose a month (YYYY-MM) and a category.")
-    hot_topics.adopt(
-        session,
-        month=month,
-        category_id=category_id,
-        area_id=int(area_id) if area_id.isdigit() else None,
-        user_id=user.id,
-    )
-    session.commit()
-    return RedirectResponse(request.url_for("hot_topics"), 303)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
+# A phone, ID-card or account number written into free text: seven digits or more, allowing the
+# spaces and hyphens people type inside them (138 0000 0000, 0472-1234567), and a final X.
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?[0-9][ -]?){6,}[0-9Xx]")
+
 
 def mask_name(name: str) -> str:
     """Keep the surname (the first character of a Chinese name, the first word otherwise)."""
@@ -32,3 +39,14 @@ def mask_email(email: str) -> str:
     if not at:
         return mask_phone(email)
     return (local[:1] + "***@" + domain) if local else "***@" + domain
+
+
+def mask_text(text: str, *, names: Iterable[str] = ()) -> str:
+    """Free text (a title) as staff lists may show it: every long number masked like a phone,
+    and each of the given names (the requester's) reduced to its surname."""
+    masked = _NUMBER_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ -]", "", m.group())), text)
+    for name in names:
+        name = name.strip()
+        if len(name) >= 2:
+            masked = masked.replace(name, mask_name(name))
+    return masked
