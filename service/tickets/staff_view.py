@@ -22,6 +22,7 @@ from service.calls import service as calls
 from service.catalogue.models import Category
 from service.departments import service as workbench
 from service.deps import CsrfDep, SessionDep
+from service.intake.answers import answers_of
 from service.places.models import Area, Unit
 from service.routing import service as routing
 from service.sla import service as sla
@@ -130,6 +131,7 @@ def ticket_page(
     assisting = session.exec(
         select(Unit).join(TicketAssist).where(TicketAssist.ticket_id == ticket.id)
     ).all()
+    category = session.get(Category, ticket.category_id) if ticket.category_id else None
     steps = [
         {"kind": step.kind, "url": _link(request, step, ticket.number)}
         for step in next_steps(session, user, ticket)
@@ -148,7 +150,8 @@ def ticket_page(
             "may_unmask": access.may_unmask(user, ticket) and not ticket.anonymous,
             "events": tickets.events_of(session, ticket.id),
             "callers": callers,
-            "category": session.get(Category, ticket.category_id) if ticket.category_id else None,
+            "category": category,
+            "answers": answers_of(session, ticket.id, category.code) if category else [],
             "district": session.get(Area, ticket.district_id) if ticket.district_id else None,
             "street": session.get(Area, ticket.street_id) if ticket.street_id else None,
             "lead_unit": session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None,
