@@ -9,42 +9,34 @@ recognised) and address_id (one of our area codes).
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from service import clock
 from service.auth.models import ApiKey
 from service.auth.service import find_api_key
 from service.catalogue import attributes as questions
 from service.catalogue import service as catalogue
-from service.catalogue.models import AttributeType, CategoryAttribute
 from service.config import Settings
 from service.i18n import gettext as _
-from service.i18n import localized_name
 from service.intake import attachments as files_
 from service.intake import ratelimit
 from service.intake import service as intake
 from service.intake.schemas import ComplaintData, Contact, clean_text, parse_contact
+from service.open311 import attributes, location
 from service.open311.formats import Problem
 from service.open311.models import Open311Request
-from service.open311.params import Pairs, parse_when, single
+from service.open311.params import Pairs, single
 from service.open311.services import Service
-from service.places.models import Area, AreaLevel
 from service.tickets.models import Channel, TicketType
 
 MAX_DESCRIPTION = 4000
-MAX_ADDRESS = 200
-MAX_ANSWER = {AttributeType.STRING: 200, AttributeType.TEXT: 2000}
-_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
 
 
@@ -69,187 +61,6 @@ def api_key_of(session: Session, pairs: Pairs, headers: dict[str, str]) -> ApiKe
         scheme, _sep, value = headers.get("authorization", "").partition(" ")
         plain = value.strip() if scheme.lower() == "bearer" else ""
     return find_api_key(session, plain) if plain else None
-
-
-def given_answers(pairs: Pairs) -> dict[str, list[str]]:
-    """attribute[CODE]=v and attribute[CODE][]=v (repeated for lists) by CODE, blanks dropped."""
-    given: dict[str, list[str]] = {}
-    for key, value in pairs:
-        match = _ATTRIBUTE.match(key)
-        if match and value.strip():
-            given.setdefault(match.group(1), []).append(value.strip())
-    return given
-
-
-def _answer(
-    question: CategoryAttribute, raw: list[str], tz: ZoneInfo
-) -> tuple[str | list[str] | None, str]:
-    """The stored form of one answer, or a message saying what is wrong with it."""
-    keys = [str(c["key"]) for c in question.choices]
-    if question.datatype is AttributeType.MULTI:
-        unknown = [v for v in raw if v not in keys]
-        if unknown:
-            return None, _("choose from %(keys)s.") % {"keys": ", ".join(keys)}
-        return list(dict.fromkeys(raw)), ""
-    value = clean_text(raw[-1])
-    if question.datatype is AttributeType.SINGLE:
-        if value not in keys:
-            return None, _("choose one of %(keys)s.") % {"keys": ", ".join(keys)}
-        return value, ""
-    if question.datatype is AttributeType.NUMBER:
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            return None, _("enter a number.")
-        return value, ""
-    if question.datatype is AttributeType.DATETIME:
-        try:
-            return parse_when(value, tz).isoformat(), ""
-        except ValueError:
-            return None, _("enter a date and time such as 2026-11-20T18:30:00+08:00.")
-    limit = MAX_ANSWER[question.datatype]
-    if len(value) > limit:
-        return None, _("keep it under %(n)s characters.") % {"n": limit}
-    return value, ""
-
-
-def check_answers(
-    asked: Sequence[CategoryAttribute], given: dict[str, list[str]], tz: ZoneInfo
-) -> tuple[dict[str, str | list[str]], list[Problem]]:
-    """Answers to the service's questions; unknown attributes are ignored, as clients expect."""
-    answers: dict[str, str | list[str]] = {}
-    problems = []
-    for question in asked:
-        if not question.variable:
-            continue
-        label = localized_name(question.description_zh, question.description_en)
-        raw = given.get(question.code, [])
-        if not raw:
-            if question.required:
-                problems.append(
-                    Problem(
-                        400,
-                        _("attribute[%(code)s] (%(label)s) is required.")
-                        % {"code": question.code, "label": label},
-                    )
-                )
-            continue
-        value, message = _answer(question, raw, tz)
-        if value is None:
-            problems.append(
-                Problem(
-                    400,
-                    _("attribute[%(code)s] (%(label)s): %(message)s")
-                    % {"code": question.code, "label": label, "message": message},
-                )
-            )
-            continue
-        answers[question.code] = value
-    return answers, problems
-
-
-def _coordinate(pairs: Pairs, name: str, limit: float, problems: list[Problem]) -> float | None:
-    text = single(pairs, name)
-    if text is None:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or not -limit <= number <= limit:
-        problems.append(
-            Problem(
-                400,
-                _("%(name)s must be a number from -%(n)s to %(n)s (WGS84).")
-                % {"name": name, "n": int(limit)},
-            )
-        )
-        return None
-    return number
-
-
-@dataclass(frozen=True)
-class Place:
-    district: Area | None = None
-    street: Area | None = None
-    community: Area | None = None
-
-
-def _area_chain(session: Session, area: Area) -> Place:
-    """The district, street and community an area code stands for."""
-    chain = {area.level: area}
-    current = area
-    while current.parent_id is not None:
-        parent = session.get(Area, current.parent_id)
-        if parent is None:
-            break
-        chain[parent.level] = parent
-        current = parent
-    return Place(
-        chain.get(AreaLevel.DISTRICT), chain.get(AreaLevel.STREET), chain.get(AreaLevel.COMMUNITY)
-    )
-
-
-def _named_in(session: Session, text: str) -> Place:
-    """The district and street (and community) whose names appear in an address, if any."""
-    areas = session.exec(select(Area)).all()
-
-    def longest(level: AreaLevel, parent: Area | None) -> Area | None:
-        named = [
-            a
-            for a in areas
-            if a.level is level
-            and (parent is None or a.parent_id == parent.id)
-            and any(n and n in text for n in (a.name_zh, a.name_en))
-        ]
-        return max(named, key=lambda a: len(a.name_zh), default=None)
-
-    district = longest(AreaLevel.DISTRICT, None)
-    street = longest(AreaLevel.STREET, district)
-    if street is not None and district is None:
-        district = next((a for a in areas if a.id == street.parent_id), None)
-    community = longest(AreaLevel.COMMUNITY, street) if street is not None else None
-    return Place(district, street, community)
-
-
-def locate(
-    session: Session, pairs: Pairs, problems: list[Problem]
-) -> tuple[Place, str, float | None, float | None]:
-    """(areas, address text, lat, long) from the spec's three ways of saying where."""
-    lat = _coordinate(pairs, "lat", 90, problems)
-    long = _coordinate(pairs, "long", 180, problems)
-    if (single(pairs, "lat") is None) != (single(pairs, "long") is None):
-        problems.append(Problem(400, _("lat and long go together: give both or neither.")))
-    address = clean_text(single(pairs, "address_string"))
-    if len(address) > MAX_ADDRESS:
-        problems.append(
-            Problem(
-                400,
-                _("address_string must be at most %(n)s characters.") % {"n": MAX_ADDRESS},
-            )
-        )
-    address_id = single(pairs, "address_id")
-    if address_id is None and not address and single(pairs, "lat") is None:
-        problems.append(
-            Problem(400, _("Say where: lat and long, address_string or address_id is required."))
-        )
-    place = Place()
-    if address_id is not None:
-        area = session.exec(select(Area).where(Area.code == address_id)).first()
-        if area is None:
-            problems.append(
-                Problem(
-                    400,
-                    _("address_id %(id)s is not one of our area codes.") % {"id": address_id},
-                )
-            )
-        else:
-            place = _area_chain(session, area)
-    if place.district is None and address:
-        place = _named_in(session, address)
-    return place, address, lat, long
 
 
 def _name(pairs: Pairs) -> str:
@@ -288,7 +99,7 @@ def check(
                 % {"n": MAX_DESCRIPTION, "m": len(description)},
             )
         )
-    place, address, lat, long = locate(session, pairs, problems)
+    place, address, lat, long = location.locate(session, pairs, problems)
     contact_errors: dict[str, str] = {}
     contact = parse_contact(
         {"name": _name(pairs), "phone": single(pairs, "phone"), "email": single(pairs, "email")},
@@ -303,7 +114,9 @@ def check(
     if media_url is not None and (len(media_url) > 2000 or not _URL.match(media_url)):
         problems.append(Problem(400, _("media_url must be an http or https address.")))
     asked = questions.questions_for(session, service.category.code)
-    answers, answer_problems = check_answers(asked, given_answers(pairs), settings.tz)
+    answers, answer_problems = attributes.check_answers(
+        asked, attributes.given_answers(pairs), settings.tz
+    )
     problems += answer_problems
     uploads: list[files_.CleanFile] = []
     try:

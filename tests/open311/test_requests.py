@@ -288,3 +288,40 @@ def test_a_page_costs_the_same_queries_for_2_or_8_requests(
         with counted(client) as eight:
             assert len(client.get("/open311/v2/requests.json?extensions=true").json()) == 8
     assert len(two) == len(eight) <= 6
+
+
+FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+
+
+def test_requests_as_xml(client: TestClient, three: Filed) -> None:
+    root = xml(client.get("/open311/v2/requests.xml"))
+    assert root.tag == "service_requests" and [r.tag for r in root] == ["request", "request"]
+    noise, fake = list(root)
+    assert [child.tag for child in noise] == FIELDS
+    assert noise.findtext("service_request_id") == three.noise
+    # A null is an empty element: the noise report waits for a unit, so it has no deadline.
+    for empty in ("agency_responsible", "expected_datetime", "zipcode"):
+        element = noise.find(empty)
+        assert element is not None and element.text is None and len(element) == 0, empty
+    assert fake.findtext("expected_datetime", "").endswith("+08:00")
+    assert fake.findtext("lat") == "40.6574" and fake.findtext("status") == "open"
+    as_json = client.get("/open311/v2/requests.json").json()
+    assert [list(r) for r in as_json] == [FIELDS, FIELDS]
