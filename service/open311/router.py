@@ -14,6 +14,8 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from service import clock, i18n
 from service.deps import SessionDep, SettingsDep, TemplatesDep
@@ -32,17 +34,21 @@ CHANGESET = "2026-11-29T00:00:00+08:00"
 
 
 class Open311Route(CappedBodyRoute):
-    """Caps POST bodies like the intake API and honours the `locale` parameter (zh or en)."""
+    """Caps POST bodies like the intake API, honours the `locale` parameter (zh or en), and lets
+    browser-based clients of any origin read the answers: nothing here rides on cookies."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def localised(request: Request) -> Response:
             asked = request.query_params.get("locale", "").strip()
-            if not asked:
-                return await handler(request)
-            with i18n.use_locale(i18n.negotiate(asked, None)):
-                return await handler(request)
+            if asked:
+                with i18n.use_locale(i18n.negotiate(asked, None)):
+                    response = await handler(request)
+            else:
+                response = await handler(request)
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            return response
 
         return localised
 
@@ -125,7 +131,8 @@ async def submission(request: Request) -> AsyncIterator[Submission]:
         return
     try:
         form = await request.form()
-    except Exception:  # noqa: BLE001 - any unparsable body is the client's 400
+    except (StarletteHTTPException, MultiPartException):
+        # Starlette reports a malformed body as a 400 of its own; ours is an error array.
         found.unreadable = True
         yield found
         return

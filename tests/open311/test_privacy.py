@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from service import clock
 from service.open311.privacy import disclosed, redact
+from service.tickets import service as tickets
+from service.tickets.states import Action
 from tests.intake.helpers import photo_bytes
 from tests.open311.helpers import REQUESTER_EMAIL, T0, World, filed, seed_world, ticket
 
@@ -128,3 +130,25 @@ def test_personal_rights_and_confidential_requests_withhold_free_text_and_place(
     assert elder_out["agency_responsible"] == "市民政局"
     # The unit still sees everything.
     assert "打骂" in ticket(session, elder).description
+
+
+def test_the_public_reply_of_a_disclosed_request_is_in_status_notes(
+    client: TestClient, session: Session, world: World
+) -> None:
+    system = tickets.Actor.system("test")
+    numbers = []
+    with clock.frozen(T0):
+        for service in ("MR-FAKE", "EL-ABUSE"):
+            number = filed(client, world, service_code=service, phone="13900003333")
+            row = ticket(session, number)
+            tickets.transition(session, row, Action.SIGN_FOR, actor=system)
+            reply = "王五您好，已查处该超市，联系电话 0472-5123456。"
+            tickets.transition(
+                session, row, Action.SUBMIT_REPLY, actor=system, changes={"public_reply": reply}
+            )
+            tickets.transition(session, row, Action.ACCEPT_REPLY, actor=system)
+            session.commit()
+            numbers.append(number)
+        fake, elder = (client.get(f"/open311/v2/requests/{n}.json").json()[0] for n in numbers)
+    assert fake["status_notes"] == "已答复，待您评价：***您好，已查处该超市，联系电话 ***。"
+    assert elder["status_notes"] == "已答复，待您评价"

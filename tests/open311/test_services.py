@@ -15,7 +15,10 @@ def world(session: Session) -> World:
 
 
 def test_discovery_in_both_formats(client: TestClient, world: World) -> None:
-    body = client.get("/open311/discovery.json").json()
+    response = client.get("/open311/discovery.json")
+    # Browser-based clients of any origin may read it.
+    assert response.headers["access-control-allow-origin"] == "*"
+    body = response.json()
     assert body["changeset"] and "12345" in body["contact"] and body["key_service"]
     [endpoint] = body["endpoints"]
     assert endpoint["url"] == "http://127.0.0.1:8000/open311/v2"
