@@ -6,21 +6,23 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from service.catalogue import attributes as questions
-from service.catalogue.models import AttributeType
+from service.catalogue.models import AttributeType, Category
 from service.i18n import localized_name
 from service.intake.models import TicketAnswer
+from service.tickets.models import Ticket
 
 
-def answers_of(session: Session, ticket_id: int, category_code: str) -> list[tuple[str, str]]:
+def answers_of(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
     """(question, answer) pairs in the order the questions are asked; choices by their names."""
     given = {
         a.code: a.value
-        for a in session.exec(select(TicketAnswer).where(col(TicketAnswer.ticket_id) == ticket_id))
+        for a in session.exec(select(TicketAnswer).where(col(TicketAnswer.ticket_id) == ticket.id))
     }
-    if not given:
+    category = session.get(Category, ticket.category_id) if given and ticket.category_id else None
+    if category is None:
         return []
     shown = []
-    for question in questions.questions_for(session, category_code):
+    for question in questions.questions_for(session, category.code):
         if question.code not in given:
             continue
         value = given[question.code]

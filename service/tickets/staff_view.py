@@ -131,7 +131,6 @@ def ticket_page(
     assisting = session.exec(
         select(Unit).join(TicketAssist).where(TicketAssist.ticket_id == ticket.id)
     ).all()
-    category = session.get(Category, ticket.category_id) if ticket.category_id else None
     steps = [
         {"kind": step.kind, "url": _link(request, step, ticket.number)}
         for step in next_steps(session, user, ticket)
@@ -150,11 +149,11 @@ def ticket_page(
             "may_unmask": access.may_unmask(user, ticket) and not ticket.anonymous,
             "events": tickets.events_of(session, ticket.id),
             "callers": callers,
-            "category": category,
-            "answers": answers_of(session, ticket.id, category.code) if category else [],
+            "category": session.get(Category, ticket.category_id) if ticket.category_id else None,
             "district": session.get(Area, ticket.district_id) if ticket.district_id else None,
             "street": session.get(Area, ticket.street_id) if ticket.street_id else None,
             "lead_unit": session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None,
+            "answers": answers_of(session, ticket),
             "assisting": assisting,
             "flag": workbench.flag_of(session, ticket, clock.now()),
             "clocks": clock_views(session, ticket),
