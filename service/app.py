@@ -79,6 +79,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal.router)
     app.include_router(track_pages.router)
     app.include_router(intake_api.router)
+    from service.open311 import router as open311
+
+    open311.install(app)
 
     from service.departments import pages as workbench_pages
 

@@ -9,6 +9,7 @@ from service.departments import models as departments_models
 from service.intake import models as intake_models
 from service.notifications import models as notifications_models
 from service.notifications import webhook_models
+from service.open311 import models as open311_models
 from service.places import models as places_models
 from service.routing import models as routing_models
 from service.sla import models as sla_models
@@ -25,6 +26,7 @@ __all__ = [
     "intake_models",
     "knowledge_models",
     "notifications_models",
+    "open311_models",
     "places_models",
     "routing_models",
     "sla_models",

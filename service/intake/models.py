@@ -1,4 +1,5 @@
-"""Intake's own tables: attachments, co-requesters ("me too"), idempotency keys, rate-limit hits."""
+"""Intake's own tables: attachments, co-requesters ("me too"), answers to category questions,
+idempotency keys, rate-limit hits."""
 
 from __future__ import annotations
 
@@ -68,3 +69,16 @@ class RateLimitHit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=80)
     at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class TicketAnswer(SQLModel, table=True):
+    """The requester's answer to one of the category's questions (catalogue.CategoryAttribute).
+
+    `value` is text, or a list of choice keys for a multiple-choice question.
+    """
+
+    __tablename__ = "ticket_answer"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    code: str = Field(primary_key=True, max_length=40)
+    value: Any = Field(sa_column=Column(JSON, nullable=False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,7 +29,7 @@ from service.config import Settings
 from service.i18n import gettext as _
 from service.intake import attachments as files_
 from service.intake import phones
-from service.intake.models import Attachment, CoRequester, IdempotencyKey
+from service.intake.models import Attachment, CoRequester, IdempotencyKey, TicketAnswer
 from service.intake.schemas import ComplaintData, Contact, Errors
 from service.notifications import service as outbox
 from service.notifications.models import OutboxKind
@@ -54,11 +55,12 @@ INTAKE = tickets.Actor.system("intake")
 
 @dataclass(frozen=True)
 class References:
-    """The rows a complaint's codes point at."""
+    """The rows a complaint's codes point at; machine channels may know only part of the place."""
 
     category: Category
-    district: Area
-    street: Area
+    district: Area | None
+    street: Area | None
+    community: Area | None = None
 
 
 @dataclass
@@ -120,8 +122,10 @@ def file_complaint(
     *,
     channel: Channel,
     emails: Environment,
+    answers: Mapping[str, str | list[str]] | None = None,
 ) -> Filed:
-    """Create the ticket with its files, route it, start its clocks and queue the confirmation."""
+    """Create the ticket with its files and answers to the category's questions, route it, start
+    its clocks and queue the confirmation."""
     draft = tickets.TicketDraft(
         channel=channel,
         type=data.type,
@@ -129,8 +133,9 @@ def file_complaint(
         description=data.description,
         request_text=data.request_text,
         category_id=refs.category.id,
-        district_id=refs.district.id,
-        street_id=refs.street.id,
+        district_id=refs.district.id if refs.district else None,
+        street_id=refs.street.id if refs.street else None,
+        community_id=refs.community.id if refs.community else None,
         address=data.address,
         lat=data.lat,
         long=data.long,
@@ -152,6 +157,9 @@ def file_complaint(
     stored = files_.attach(
         session, settings.data_dir, ticket, uploads, event_id=created, uploaded_by=ActorKind.CITIZEN
     )
+    assert ticket.id is not None
+    for code, value in (answers or {}).items():
+        session.add(TicketAnswer(ticket_id=ticket.id, code=code, value=value))
     unit = open_and_route(session, settings, ticket, actor=INTAKE)
     _queue_confirmation(session, settings, ticket, unit, emails)
     return Filed(ticket=ticket, access_code=code, lead_unit=unit, attachments=stored)

@@ -1,4 +1,5 @@
-"""Load areas, units, the category tree and tags from CSV files; each load is all-or-nothing."""
+"""Load areas, units, the category tree, tags and category questions from CSV files; each load is
+all-or-nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from service import clock
-from service.catalogue.models import Category, CategoryTag, CategoryTree, Tag
+from service.catalogue.models import (
+    AttributeType,
+    Category,
+    CategoryAttribute,
+    CategoryTag,
+    CategoryTree,
+    Tag,
+)
 from service.places.models import Area, AreaLevel, Unit, UnitClass
 from service.sla.models import DeadlinePolicy
 from service.sla.policies import PolicyError, parse_duration
@@ -42,6 +50,7 @@ class LoadSummary:
     categories: int
     tree_version: int
     policies: int
+    questions: int = 0
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -160,6 +169,53 @@ def load_category_tree(session: Session, path: Path, *, note: str = "") -> tuple
     return version, count
 
 
+def _choices(path: Path, line: int, text: str) -> list[dict[str, str]]:
+    """`key:名称:Name|key2:...` as [{"key", "name_zh", "name_en"}]."""
+    choices = []
+    for item in (part for part in text.split("|") if part):
+        key, _sep, names = item.partition(":")
+        name_zh, _sep, name_en = names.partition(":")
+        if not key or not name_zh:
+            raise SeedError(f"{path.name}:{line}: a choice needs key:名称:Name, got {item!r}")
+        choices.append({"key": key, "name_zh": name_zh, "name_en": name_en or name_zh})
+    return choices
+
+
+def load_category_attributes(session: Session, path: Path) -> int:
+    """Questions per category code; the code must exist in some tree version."""
+    known = set(session.exec(select(Category.code)).all())
+    count = 0
+    for line, row in _rows(path):
+        if row["category_code"] not in known:
+            raise SeedError(f"{path.name}:{line}: unknown category {row['category_code']!r}")
+        try:
+            datatype = AttributeType(row["datatype"])
+        except ValueError as exc:
+            raise SeedError(f"{path.name}:{line}: unknown datatype {row['datatype']!r}") from exc
+        choices = _choices(path, line, row.get("choices", ""))
+        if (datatype in (AttributeType.SINGLE, AttributeType.MULTI)) != bool(choices):
+            raise SeedError(f"{path.name}:{line}: only the list types have choices, and they must")
+        session.add(
+            CategoryAttribute(
+                category_code=row["category_code"],
+                code=row["code"],
+                datatype=datatype,
+                required=row["required"] == "true",
+                variable=row["variable"] != "false",
+                public=row["public"] != "false",
+                sort_order=int(row["sort_order"] or 0),
+                description_zh=row["description_zh"],
+                description_en=row["description_en"],
+                hint_zh=row.get("hint_zh", ""),
+                hint_en=row.get("hint_en", ""),
+                choices=choices,
+            )
+        )
+        count += 1
+    session.flush()
+    return count
+
+
 def load_deadline_policies(session: Session, path: Path) -> int:
     """The clock rule table; every duration is checked before anything is stored."""
     count = 0
@@ -188,13 +244,19 @@ def load_deadline_policies(session: Session, path: Path) -> int:
 
 
 def load_reference_data(session: Session, data_dir: Path = DATA_DIR) -> LoadSummary:
-    """Areas, units, the first category tree and the deadline rules of the demo city."""
+    """The demo city: areas, units, the first category tree, its questions, deadline rules."""
     areas = load_areas(session, data_dir / "areas.csv")
     units = load_units(session, data_dir / "units.csv")
     version, categories = load_category_tree(
         session, data_dir / "categories.csv", note="demo city seed"
     )
     policies = load_deadline_policies(session, data_dir / "deadline_policies.csv")
+    questions = load_category_attributes(session, data_dir / "category_attributes.csv")
     return LoadSummary(
-        areas=areas, units=units, categories=categories, tree_version=version, policies=policies
+        areas=areas,
+        units=units,
+        categories=categories,
+        tree_version=version,
+        policies=policies,
+        questions=questions,
     )

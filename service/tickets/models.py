@@ -101,7 +101,8 @@ class Ticket(SQLModel, table=True):
     dispatched_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
 
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
+    # Open311 clients poll for what changed since their last visit (updated_after).
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
     sign_for_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     contact_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     handling_due: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -23,6 +23,7 @@ from service.calls import service as calls
 from service.catalogue.models import Category
 from service.departments import service as workbench
 from service.deps import CsrfDep, SessionDep
+from service.intake.answers import answers_of
 from service.places.models import Area, Unit
 from service.routing import service as routing
 from service.sla import service as sla
@@ -160,6 +161,7 @@ def ticket_page(
             "district": session.get(Area, ticket.district_id) if ticket.district_id else None,
             "street": session.get(Area, ticket.street_id) if ticket.street_id else None,
             "lead_unit": session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None,
+            "answers": answers_of(session, ticket),
             "assisting": assisting,
             "flag": workbench.flag_of(session, ticket, clock.now()),
             "clocks": clock_views(session, ticket),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,6 +32,16 @@ _TITLES = {
 }
 
 
+# A protocol with its own error bodies (Open311) renders errors under its path prefix itself.
+ErrorRenderer = Callable[[Request, int, str, list[dict[str, Any]] | None], Response]
+
+
+def register_renderer(app: FastAPI, prefix: str, render: ErrorRenderer) -> None:
+    """Errors on paths under `prefix` go to `render` instead of the JSON or HTML error."""
+    renderers: list[tuple[str, ErrorRenderer]] = getattr(app.state, "error_renderers", [])
+    app.state.error_renderers = [*renderers, (prefix, render)]
+
+
 def wants_json(request: Request) -> bool:
     """Machine clients (the /api/ and Open311 routes) get JSON errors."""
     path = request.url.path
@@ -41,6 +52,10 @@ def error_response(
     request: Request, status: int, message: str, errors: list[dict[str, Any]] | None = None
 ) -> Response:
     """The one way an error reaches a person or a machine."""
+    renderers: list[tuple[str, ErrorRenderer]] = getattr(request.app.state, "error_renderers", [])
+    for prefix, render in renderers:
+        if request.url.path.startswith(prefix):
+            return render(request, status, message, errors)
     if wants_json(request):
         body: dict[str, Any] = {"detail": message}
         if errors:
