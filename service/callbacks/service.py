@@ -33,8 +33,10 @@ from service.i18n import gettext as _
 from service.notifications import service as outbox
 from service.notifications.models import OutboxKind
 from service.sla import clocks
+from service.tickets import reasons
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, Visibility
+from service.tickets.reasons import N_
 from service.tickets.states import Action, CloseReason, Status
 
 SURVEY_PATH = links.SURVEY_PATH
@@ -147,6 +149,10 @@ def record_attempt(
         Action.CLOSE,
         actor=tickets.Actor.staff(user),
         reason=f"citizen unreachable after {failed} callback attempts",
+        data=reasons.system_reason(
+            N_("The citizen could not be reached after %(attempts)d callback attempts."),
+            attempts=failed,
+        ),
         close_reason=CloseReason.UNREACHABLE,
     )
     co_requesters.tell_closed(session, ticket, settings=settings, emails=emails)
@@ -213,7 +219,15 @@ def record_answers(
         actor=actor,
         reason="the citizen was dissatisfied at the callback and the unit is at fault",
         changes={"replied_at": None, "callback_due": None},
-        data={"callback": summary},
+        data={
+            "callback": summary,
+            **reasons.system_reason(
+                N_(
+                    "Handled again: the citizen was not satisfied at the callback and the "
+                    "handling unit was at fault."
+                )
+            ),
+        },
     )
     clocks.start_clocks(session, ticket)
     return Outcome.REOPENED

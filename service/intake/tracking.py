@@ -23,6 +23,7 @@ from service.intake.models import Attachment
 from service.intake.service import me_too_count
 from service.places.models import Area, Unit
 from service.sla.clocks import start_clocks
+from service.tickets import reasons
 from service.tickets import service as tickets
 from service.tickets.models import ActorKind, Ticket, TicketEvent, Visibility
 from service.tickets.states import OPEN_STATES, Action, CloseReason, Status
@@ -170,7 +171,7 @@ def public_view(session: Session, settings: Settings, ticket: Ticket) -> PublicV
         TimelineEntry(
             at=event.at,
             label=ACTION_LABELS.get(event.action, N_("Progress update")),
-            text=event.reason if event.action in TEXT_SHOWN else "",
+            text=reasons.shown(event) if event.action in TEXT_SHOWN else "",
             by_citizen=event.actor_kind is ActorKind.CITIZEN,
             attachments=tuple(by_event.get(event.id, ())),
         )

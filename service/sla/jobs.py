@@ -26,8 +26,10 @@ from service.sla.calendar import WorkCalendar
 from service.sla.clocks import work_calendar
 from service.sla.models import Clock as ClockName
 from service.sla.models import ClockPause, DueWarning, LadderLevel, SupervisionStep
+from service.tickets import reasons
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, Visibility
+from service.tickets.reasons import N_
 from service.tickets.states import Status
 
 log = logging.getLogger(__name__)
@@ -182,7 +184,18 @@ def _write_step(
         actor=tickets.Actor.system("deadline engine"),
         visibility=Visibility.INTERNAL,
         reason="" if notified else "the unit has no duty phone on file; nobody was notified",
-        data={"clock": step.clock.value, "level": step.level.value, "due": step.due_at.isoformat()},
+        data={
+            "clock": step.clock.value,
+            "level": step.level.value,
+            "due": step.due_at.isoformat(),
+            **(
+                {}
+                if notified
+                else reasons.system_reason(
+                    N_("The unit has no duty phone on file; nobody was notified.")
+                )
+            ),
+        },
     )
     if unit is not None and unit.phone:
         template = SIGN_FOR_SMS if step.clock is ClockName.SIGN_FOR else _SMS[step.level]

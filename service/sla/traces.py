@@ -48,6 +48,7 @@ from babel.numbers import format_decimal
 
 from service.i18n import current_locale, gettext, ngettext
 from service.sla.calendar import Duration, TraceStep
+from service.tickets import reasons
 
 _ = gettext
 
@@ -138,8 +139,12 @@ class _Event(Protocol):
 
 
 def event_reason(event: _Event) -> str:
-    """An event's reason for the page: typed text as typed; a deadline engine's reason, which
-    is stored as a step (``data["reason_step"]``), in the current locale."""
+    """An event's reason for the page: typed text as typed; a system reason (tickets.reasons)
+    or a deadline engine's reason, stored as a step (``data["reason_step"]``), in the current
+    locale."""
+    system = reasons.render(event.data)
+    if system is not None:
+        return system
     if event.reason:
         return str(event.reason)
     step = (event.data or {}).get("reason_step")

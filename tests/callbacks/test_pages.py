@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service import i18n
 from service.auth.models import Role
 from service.callbacks import service as callbacks
 from service.callbacks.models import Appeal, Callback, HandlingTime
 from service.config import Settings
+from service.intake import tracking
 from service.tickets.models import Channel, Ticket
 from service.tickets.states import CloseReason, Status
 from service.web.templating import make_templates
@@ -78,7 +80,7 @@ def test_missing_answers_are_shown_next_to_the_fields_with_input_kept(
 
 
 def test_dissatisfied_with_the_unit_at_fault_reopens_for_re_handling(
-    client: TestClient, session: Session
+    client: TestClient, session: Session, settings: Settings
 ) -> None:
     ticket = ticket_awaiting_callback(session, make_unit(session))
     sign_in(client, make_user(session, username="op", role=Role.OPERATOR))
@@ -97,6 +99,16 @@ def test_dissatisfied_with_the_unit_at_fault_reopens_for_re_handling(
     )
     fresh = _reload(session, ticket)
     assert fresh.status is Status.HANDLING and fresh.replied_at is None
+    # The citizen reads why, in their language, on the tracking page.
+    reason = {
+        "zh_CN": "重新办理：回访时市民不满意，且责任在承办单位。",
+        "en": "Handled again: the citizen was not satisfied at the callback and the handling "
+        "unit was at fault.",
+    }
+    for locale, expected in reason.items():
+        with i18n.use_locale(locale):
+            view = tracking.public_view(session, settings, fresh)
+        assert expected in [entry.text for entry in view.timeline], locale
 
 
 def test_unreachable_after_the_allowed_attempts_closes_without_rating(
@@ -112,6 +124,7 @@ def test_unreachable_after_the_allowed_attempts_closes_without_rating(
     fresh = _reload(session, ticket)
     assert fresh.close_reason is CloseReason.UNREACHABLE
     assert session.exec(select(Callback)).first() is None
+    assert "回访 3 次均未联系上市民。" in client.get(f"/staff/tickets/{ticket.number}").text
 
 
 def test_the_rated_unit_cannot_record_its_own_callback(
