@@ -330,7 +330,7 @@ def appeal_file(
         try:
             callbacks.file_appeal(session, ticket, user=user, reason=reason, evidence=evidence)
         except callbacks.CallbackError as exc:
-            errors["reason"] = str(exc)
+            errors["reason"] = _(str(exc))
     if errors:
         return templates.TemplateResponse(
             request,
@@ -396,7 +396,7 @@ def appeal_decide(
                 session, appeal, user=user, accept=decision == "accepted", reason=reason
             )
         except callbacks.CallbackError as exc:
-            errors[f"decision-{appeal_id}"] = str(exc)
+            errors[f"decision-{appeal_id}"] = _(str(exc))
     if errors:
         return templates.TemplateResponse(
             request,

@@ -106,7 +106,7 @@ def callback_of(session: Session, ticket_id: int) -> Callback | None:
 
 def _require_waiting(ticket: Ticket) -> None:
     if ticket.status is not Status.PENDING_CALLBACK:
-        raise CallbackError(f"ticket {ticket.number} is not waiting for a callback")
+        raise CallbackError(N_("This ticket is not waiting for a callback."))
 
 
 def record_attempt(
@@ -344,7 +344,7 @@ def answer_survey(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise CallbackError("this survey link has already been used")
+        raise CallbackError(N_("This survey link has already been used."))
     survey.used_at = at
     if survey.co_requester_id is None:
         return record_answers(
@@ -428,11 +428,11 @@ def file_appeal(
     assert ticket.id is not None
     callback = callback_of(session, ticket.id)
     if callback is None or callback.satisfied is not Satisfaction.DISSATISFIED:
-        raise CallbackError("only a dissatisfied callback can be appealed")
+        raise CallbackError(N_("Only a dissatisfied callback can be appealed."))
     if user.unit_id is None or callback.unit_id != user.unit_id:
-        raise CallbackError("only the unit that was rated can appeal")
+        raise CallbackError(N_("Only the unit that was rated can appeal."))
     if pending_appeal(session, ticket.id) is not None:
-        raise CallbackError("an appeal for this ticket is already waiting for a decision")
+        raise CallbackError(N_("An appeal for this ticket is already waiting for a decision."))
     appeal = Appeal(
         ticket_id=ticket.id,
         unit_id=user.unit_id,
@@ -452,7 +452,7 @@ def decide_appeal(
 ) -> None:
     """An accepted appeal takes the ticket out of assessment (核减) with the reason kept."""
     if appeal.decision is not AppealDecision.PENDING:
-        raise CallbackError("this appeal has already been decided")
+        raise CallbackError(N_("This appeal has already been decided."))
     ticket = session.get(Ticket, appeal.ticket_id)
     assert ticket is not None
     appeal.decision = AppealDecision.ACCEPTED if accept else AppealDecision.REJECTED

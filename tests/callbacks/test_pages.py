@@ -201,6 +201,10 @@ def test_appeal_accepted_excludes_the_ticket_from_assessment(
         ).status_code
         == 200
     )
+    # A second appeal while the first waits is refused, in the page's language.
+    again = submit(client, form, form, {"reason": "再次申诉", "evidence": "同上"})
+    assert again.status_code == 422 and "该工单已有申诉在等待审核。" in again.text
+    assert "再次申诉" in again.text  # what the handler typed is kept
     assert client.get("/staff/appeals").status_code == 403
 
     sign_in(client, supervisor)
