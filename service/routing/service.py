@@ -673,7 +673,7 @@ class DecisionView:
 
 
 def decision_views(session: Session, ticket_id: int) -> list[DecisionView]:
-    """A ticket's routing decisions, oldest first, in at most seven queries whatever their number."""
+    """A ticket's routing decisions, oldest first, in at most seven queries however many."""
     from service.routing.models import RoutingRule
 
     decisions = decisions_of(session, ticket_id)
