@@ -147,6 +147,11 @@ def test_public_outputs_carry_no_personal_data(
     with clock.frozen(local("2026-12-02T09:00")):
         outputs = {"transparency": client.get("/transparency").text}
     assert "2026-11" in outputs["transparency"] and "假冒伪劣" in outputs["transparency"]
+    # The vulnerable groups by their own names ("disabled" is also a word for a switched-off
+    # account elsewhere in the catalogues).
+    for group in ("老年人权益", "妇女权益", "未成年人权益", "残疾人权益"):
+        assert group in outputs["transparency"]
+    assert "已停用" not in outputs["transparency"]
     sign_in(client, deputy)
     base = f"/staff/supervision/reports/{snapshot.period}/v{snapshot.version}"
     files = _files(client, base)
