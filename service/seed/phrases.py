@@ -32,17 +32,17 @@ class Theme:
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐韩冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建国志文斌辉宇浩凯鹏飞兰凤梅琳晨欣悦婷雪峰亮"  # noqa: E501
 
-SHOPS = (
-    "一家便利店",
-    "路边的小超市",
-    "一家手机维修店",
-    "一家药店",
-    "小区门口的水果店",
-    "一家烟酒店",
-    "批发市场里的一家商户",
-    "一家母婴店",
-    "一家五金店",
-    "一家服装店",
+# What is sold where, and for about how much (yuan).
+MERCHANDISE: tuple[tuple[str, str, tuple[int, ...]], ...] = (
+    ("一家烟酒店", "白酒", (268, 598, 1499)),
+    ("路边的小超市", "洗发水", (39, 69, 89)),
+    ("一家母婴店", "奶粉", (198, 358, 426)),
+    ("一家运动鞋店", "运动鞋", (299, 599, 899)),
+    ("一家手机配件店", "充电器", (59, 89, 129)),
+    ("一家化妆品店", "化妆品", (168, 320, 580)),
+    ("一家粮油店", "食用油", (79, 129, 159)),
+    ("小区门口的便利店", "香烟", (25, 50, 230)),
+    ("一家电动车行", "电动车电池", (480, 760, 1200)),
 )
 LANDMARKS = (
     "菜市场门口",
@@ -58,7 +58,6 @@ LANDMARKS = (
 )
 COMMUNITIES = ("幸福", "和平", "阳光", "富强", "建设", "友谊", "团结", "光明", "青年", "钢城")
 WHEN = ("最近一周", "这几天", "本月以来", "上周末", "近两个月", "每天晚上", "连续三天")
-GOODS = ("白酒", "洗发水", "奶粉", "运动鞋", "充电器", "化妆品", "食用油", "香烟", "电动车电池")
 TRADES = ("理发店", "健身房", "游泳馆", "美容院", "洗车店", "早教中心")
 
 THEMES: tuple[Theme, ...] = (
@@ -97,10 +96,11 @@ THEMES: tuple[Theme, ...] = (
     Theme(
         "MR.FAKE.FOOD",
         4,
-        ("{shop}销售过期食品", "买到以次充好的{goods}"),
+        ("{place}超市销售过期食品", "买到掺假的食用油", "熟食店销售变质食品"),
         (
-            "{when}在{place}的{shop}买的食品已经过期，店里货架上还有不少同批次商品。",
-            "在{shop}买的{goods}明显掺假，和标签写的不一致，花了{amount}元。",
+            "{when}在{place}的一家超市买的食品已经过期，店里货架上还有不少同批次商品。",
+            "在{place}一家粮油店买的食用油明显掺假，和标签写的不一致，花了{small}元。",
+            "{place}的熟食店卖的卤肉有异味，吃了以后家人肚子不舒服。",
         ),
         ("请查处并督促商家赔偿。",),
         ("执法人员已对该店进行检查，对过期食品予以没收，依法立案处理，商家已按规定向您赔偿。",),
@@ -122,8 +122,8 @@ THEMES: tuple[Theme, ...] = (
         5,
         ("{trade}预付卡退费难", "办卡后{trade}拒绝退款"),
         (
-            "我在{place}的一家{trade}办了{amount}元的会员卡，现在服务缩水，要求退卡被拒绝。",
-            "{when}去{trade}消费，发现已换了老板，之前充值的{amount}元不认了。",
+            "我在{place}的一家{trade}办了{money}元的会员卡，现在服务缩水，要求退卡被拒绝。",
+            "{when}去{trade}消费，发现已换了老板，之前充值的{money}元不认了。",
         ),
         ("请帮助协调退还余额。",),
         (
@@ -137,7 +137,7 @@ THEMES: tuple[Theme, ...] = (
         ("{place}菜摊缺斤短两", "市场商户秤不准"),
         (
             "在{place}买菜，回家一称少了将近二两，{when}好几次都是这样。",
-            "{place}有摊主用的电子秤有问题，买了{amount}元的东西明显不够分量。",
+            "{place}有摊主用的电子秤有问题，买了{small}元的东西明显不够分量。",
         ),
         ("请检查市场的计量器具。",),
         ("已对该市场计量器具开展检查，对问题秤予以没收并责令整改，市场已设置公平秤。",),
@@ -159,7 +159,7 @@ THEMES: tuple[Theme, ...] = (
         4,
         ("老人被诱骗购买高价保健品", "{place}有人办讲座推销保健品"),
         (
-            "我家老人{when}在{place}参加所谓的健康讲座，被忽悠花了{amount}元买保健品，说能治病。",
+            "我家老人{when}在{place}参加所谓的健康讲座，被忽悠花了{money}元买保健品，说能治病。",
             "{place}有人以送鸡蛋为名把老人拉去听课，然后高价卖保健品，老人已经买了好几次。",
         ),
         ("请查处这种骗老人的行为，帮忙追回钱款。",),
@@ -240,7 +240,7 @@ THEMES: tuple[Theme, ...] = (
         2,
         ("培训机构不退费", "校外培训机构关门退费难"),
         (
-            "给孩子在{place}一家培训机构报了{amount}元的课，{when}机构突然停课，联系不上老板。",
+            "给孩子在{place}一家培训机构报了{money}元的课，{when}机构突然停课，联系不上老板。",
             "孩子不想继续上课，培训机构以合同为由拒绝退还剩余课时费。",
         ),
         ("请帮助退还剩余费用。",),
@@ -277,7 +277,7 @@ THEMES: tuple[Theme, ...] = (
         ("工地拖欠农民工工资", "{place}项目欠薪"),
         (
             "我们一行十几个人在{place}附近的工地干活，{when}的工资一直没发，包工头联系不上。",
-            "在工地干了三个月，老板拖欠工资{amount}元，多次讨要无果。",
+            "在工地干了三个月，老板拖欠工资{wage}元，多次讨要无果。",
         ),
         ("请帮助追讨工资。",),
         (
@@ -492,14 +492,18 @@ def fake_phone(n: int) -> str:
 
 def compose(theme: Theme, rng: random.Random, *, street: str) -> Text:
     """A title, description and request for one ticket of this theme in this street."""
+    shop, goods, prices = rng.choice(MERCHANDISE)
     slots = {
         "place": street + rng.choice(LANDMARKS),
-        "shop": rng.choice(SHOPS),
+        "shop": shop,
+        "goods": goods,
+        "amount": rng.choice(prices),
+        "money": rng.choice((1200, 2680, 3000, 4800, 6800)),
+        "small": rng.choice((18, 26, 35, 48)),
+        "wage": rng.choice((8600, 12000, 15800, 23000)),
         "community": street.removesuffix("街道").removesuffix("镇")[:4] + rng.choice(COMMUNITIES),
         "when": rng.choice(WHEN),
-        "goods": rng.choice(GOODS),
         "trade": rng.choice(TRADES),
-        "amount": rng.choice((80, 150, 299, 500, 1200, 2680, 3000, 4800)),
     }
     title = rng.choice(theme.titles).format(**slots)[:120]
     description = rng.choice(theme.details).format(**slots)
