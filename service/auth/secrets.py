@@ -27,7 +27,8 @@ def light_hashing() -> Iterator[None]:
 
     A thousand made-up tickets then hash their access codes in under a second instead of
     minutes; nobody holds those codes, and the hashes still verify like any other (argon2
-    reads its cost from the hash). Never used for a password or a real citizen's code.
+    reads its cost from the hash). Never used for a password or a real citizen's code, and
+    only before a server starts: the swap is process-wide.
     """
     global _hasher
     previous = _hasher
