@@ -20,6 +20,7 @@ from service.departments import service as workbench
 from service.departments.service import ContactMethod, Flag, QueueFilter
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.places.models import Unit
+from service.routing import service as routing
 from service.sla import service as sla
 from service.sla.clocks import clock_views, work_calendar
 from service.sla.models import ExtensionDecision, ExtensionRequest
@@ -169,13 +170,15 @@ def _ticket_context(
         )
     )
     lead = workbench.is_lead_handler(user, ticket)
+    events = tickets.events_of(session, ticket.id)
     return {
         "user": user,
         "ticket": ticket,
         "lead_unit": session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None,
         "assisting_units": assisting_units,
         "category": session.get(Category, ticket.category_id) if ticket.category_id else None,
-        "events": tickets.events_of(session, ticket.id),
+        "events": events,
+        "event_names": routing.event_names(session, events),
         "parts": workbench.assist_parts(session, ticket.id),
         "extensions": extensions,
         "pending_extension": next(

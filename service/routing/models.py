@@ -92,7 +92,12 @@ class RoutingDecision(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     decided_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    # Why, as data (service.routing.explanations), shown in the page's language; the English
+    # text beside it is for the API and logs, and all that decisions from before steps have.
     explanation: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    explanation_steps: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     # Seconds the ticket waited in pending dispatch before this decision, and whether it had
     # been dispatched before: the per-unit statistics are plain GROUP BYs over these.
     waited_seconds: int | None = None

@@ -14,7 +14,7 @@ from service.auth.models import User
 from service.catalogue.models import Category
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.places.models import Area, AreaLevel, Unit
-from service.routing import learning, rules, ruleset
+from service.routing import explanations, learning, rules, ruleset
 from service.routing import service as routing
 from service.routing.models import ReturnReason, RoutingMethod, RoutingRule, RuleSet
 from service.tickets import service as tickets
@@ -251,6 +251,7 @@ def try_page(
     outcome = None
     suggestions: list[learning.Suggestion] = []
     model_version = None
+    names = explanations.NO_NAMES
     area = session.exec(select(Area).where(Area.code == street)).first() if street else None
     if street and area is None:
         errors["street"] = "Choose an area from the list."
@@ -286,6 +287,14 @@ def try_page(
             ruleset.pure_rules(session, chosen), facts, ruleset.street_offices(session)
         )
         model_version, suggestions = learning.suggest(session, text)
+        names = routing.names_for(
+            session,
+            [v.checks for v in outcome.verdicts],
+            units=[
+                *(v.lead_unit or "" for v in outcome.verdicts),
+                *(s.unit_code for s in suggestions),
+            ],
+        )
     return _page(
         request,
         templates,
@@ -302,6 +311,7 @@ def try_page(
         outcome=outcome,
         suggestions=suggestions,
         model_version=model_version,
+        names=names,
         has_draft=ruleset.draft(session) is not None,
         **_choices(session),
     )
@@ -354,6 +364,9 @@ def triage(
 ) -> Response:
     page = max(1, page)
     items, total = routing.triage_queue(session, page=page, per_page=PER_PAGE)
+    names = routing.names_for(
+        session, [i.decision.explanation_steps for i in items if i.decision is not None]
+    )
     returns, open_returns = routing.returns_to_review(session, page=1, per_page=PER_PAGE)
     return _page(
         request,
@@ -361,6 +374,7 @@ def triage(
         settings,
         "staff/routing/triage.html",
         items=items,
+        names=names,
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
@@ -453,11 +467,11 @@ async def dispatch_submit(
                         actor=tickets.Actor.staff(user),
                         method=RoutingMethod.MANUAL,
                         user=user,
-                        explanation=note or "dispatched by hand",
+                        steps=[explanations.manual(note)],
                         expected_version=expected,
                     )
     except routing.DispatchRefusedError as exc:
-        errors["lead" if values["decision"] != "refuse" else "note"] = str(exc)
+        errors["lead" if values["decision"] != "refuse" else "note"] = exc.shown()
     if errors:
         session.rollback()
         session.refresh(ticket)
@@ -549,7 +563,7 @@ def return_submit(
                 expected_version=int(version) if version.isdigit() else None,
             )
         except routing.DispatchRefusedError as exc:
-            errors["text"] = str(exc)
+            errors["text"] = exc.shown()
     if errors:
         session.rollback()
         return _return_form(

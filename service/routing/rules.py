@@ -1,13 +1,15 @@
 """The dispatch catalogue evaluated: ordered rules, empty conditions match anything, first wins.
 
 Pure: the caller hands in the rules and the ticket's facts (codes and text), and gets back the
-rule that fired, the unit it names, and the reasons, or the reasons every rule did not fire.
+rule that fired, the unit it names, and each condition checked as data (matched or not), for the
+rule that fired and for every rule before it that did not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 STREET_OFFICE = "@street"  # a lead of "the street office of the ticket's street"
 CATEGORY_DEFAULT = "@category"  # a lead of "the category's default unit"
@@ -42,13 +44,18 @@ class Facts:
     category_default: str = ""  # unit code of the category's (inherited) default unit
 
 
+#: One condition checked: ``{"step": kind, "matched": bool, **codes}``; the kinds and their
+#: parameters are listed, and put into words, in ``service.routing.explanations``.
+Check = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """One rule checked against the facts: whether it matched and why (not)."""
+    """One rule checked against the facts: whether it matched, and each condition either way."""
 
     rule: Rule
     matched: bool
-    reasons: tuple[str, ...]
+    checks: tuple[Check, ...] = field(hash=False)
     lead_unit: str | None = None  # resolved unit code when matched and resolvable
 
 
@@ -63,75 +70,67 @@ class Outcome:
         last = self.verdicts[-1] if self.verdicts else None
         return last if last is not None and last.matched else None
 
-    def explanation(self) -> str:
-        fired = self.fired
-        if fired is None:
-            return "no rule matched"
-        return f"rule {fired.rule.id} “{fired.rule.name}”: " + "; ".join(fired.reasons)
-
 
 def has_prefix(code: str, prefix: str) -> bool:
     """Codes are dotted paths: MR matches MR and MR.FAKE.TRADEMARK but not MRX."""
     return code == prefix or code.startswith(prefix + ".")
 
 
+def _check(kind: str, matched: bool, **params: Any) -> Check:
+    return {"step": kind, "matched": matched, **params}
+
+
 def check(rule: Rule, facts: Facts, street_offices: Mapping[str, str]) -> Verdict:
-    """Every condition of one rule against the facts, each with a reason either way."""
-    reasons: list[str] = []
-    ok = True
+    """Every condition of one rule against the facts, each recorded whether it held or not."""
+    checks: list[Check] = []
     if rule.category_prefix:
-        if facts.category and has_prefix(facts.category, rule.category_prefix):
-            reasons.append(f"category {facts.category} is under {rule.category_prefix}")
-        else:
-            ok = False
-            reasons.append(
-                f"category {facts.category or '(none)'} is not under {rule.category_prefix}"
-            )
+        under = bool(facts.category) and has_prefix(facts.category, rule.category_prefix)
+        checks.append(
+            _check("category", under, category=facts.category, prefix=rule.category_prefix)
+        )
     if rule.district:
-        if facts.district == rule.district:
-            reasons.append(f"district is {rule.district}")
-        else:
-            ok = False
-            reasons.append(f"district {facts.district or '(none)'} is not {rule.district}")
+        checks.append(
+            _check(
+                "district",
+                facts.district == rule.district,
+                district=facts.district,
+                expected=rule.district,
+            )
+        )
     if rule.street:
-        if facts.street == rule.street:
-            reasons.append(f"street is {rule.street}")
-        else:
-            ok = False
-            reasons.append(f"street {facts.street or '(none)'} is not {rule.street}")
+        checks.append(
+            _check("street", facts.street == rule.street, street=facts.street, expected=rule.street)
+        )
     if rule.ticket_type:
-        if facts.ticket_type == rule.ticket_type:
-            reasons.append(f"type is {rule.ticket_type}")
-        else:
-            ok = False
-            reasons.append(f"type {facts.ticket_type or '(none)'} is not {rule.ticket_type}")
+        checks.append(
+            _check(
+                "type",
+                facts.ticket_type == rule.ticket_type,
+                type=facts.ticket_type,
+                expected=rule.ticket_type,
+            )
+        )
     if rule.keywords:
         text = facts.text.lower()
         found = [k for k in rule.keywords if k and k.lower() in text]
-        if found:
-            reasons.append("text mentions " + ", ".join(f"“{k}”" for k in found))
-        else:
-            ok = False
-            reasons.append("text mentions none of " + ", ".join(f"“{k}”" for k in rule.keywords))
+        checks.append(_check("keywords", bool(found), found=found, keywords=list(rule.keywords)))
+    ok = all(c["matched"] for c in checks)
     lead: str | None = rule.lead_unit
     if ok and rule.lead_unit == STREET_OFFICE:
+        # A rule that names "the street's office" cannot fire without a known street.
         lead = street_offices.get(facts.street)
-        if lead is None:
-            # A rule that names "the street's office" cannot fire without a known street.
-            ok = False
-            reasons.append(f"no street office is known for street {facts.street or '(none)'}")
-        else:
-            reasons.append(f"the street's office is {lead}")
+        checks.append(
+            _check("street_office", lead is not None, street=facts.street, unit=lead or "")
+        )
     elif ok and rule.lead_unit == CATEGORY_DEFAULT:
         lead = facts.category_default or None
-        if lead is None:
-            ok = False
-            reasons.append(f"category {facts.category or '(none)'} has no default unit")
-        else:
-            reasons.append(f"the category's default unit is {lead}")
-    if ok and not reasons:
-        reasons.append("catch-all rule")
-    return Verdict(rule=rule, matched=ok, reasons=tuple(reasons), lead_unit=lead if ok else None)
+        checks.append(
+            _check("category_default", lead is not None, category=facts.category, unit=lead or "")
+        )
+    ok = ok and lead is not None
+    if ok and not checks:
+        checks.append(_check("catch_all", True))
+    return Verdict(rule=rule, matched=ok, checks=tuple(checks), lead_unit=lead if ok else None)
 
 
 def evaluate(

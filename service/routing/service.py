@@ -1,12 +1,13 @@
 """Routing decisions: catalogue rule → confident model suggestion → triage queue; dispatch; returns.
 
-Every decision, automatic or manual, is one routing_decision row with its explanation, and the
-dispatch itself goes through tickets.transition so the event log has it too.
+Every decision, automatic or manual, is one routing_decision row with its explanation (as steps,
+``service.routing.explanations``, and in English beside them), and the dispatch itself goes
+through tickets.transition so the event log has it too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,11 @@ from service import clock
 from service.auth.models import Role, User
 from service.catalogue.models import Category
 from service.config import Settings, load_settings
+from service.i18n import gettext
 from service.notifications import webhooks
 from service.places.models import Area, Unit, UnitClass
-from service.routing import learning, rules, ruleset
+from service.routing import explanations, learning, rules, ruleset
+from service.routing.explanations import N_, Step
 from service.routing.models import (
     DispatchReturn,
     ReturnOutcome,
@@ -34,15 +37,22 @@ from service.tickets.models import Ticket, TicketAssist, TicketEvent, Urgency
 from service.tickets.states import Action, Status
 
 RETURN_REASON_LABELS: dict[ReturnReason, str] = {
-    ReturnReason.NOT_OUR_DUTY: "Not our duty",
-    ReturnReason.WRONG_AREA: "Wrong area",
-    ReturnReason.INSUFFICIENT_INFORMATION: "Insufficient information",
-    ReturnReason.OTHER: "Other",
+    reason: explanations.RETURN_REASONS[reason.value] for reason in ReturnReason
 }
 
 
 class DispatchRefusedError(ValueError):
-    """A dispatch or return the rules forbid; the message says which rule."""
+    """A dispatch or return the rules forbid; the message says which rule (English, for logs)."""
+
+    def __init__(self, message: str, *, step: Step | None = None) -> None:
+        super().__init__(message)
+        self.step = step
+
+    def shown(self) -> str:
+        """The refusal in the page's language."""
+        if self.step is not None:
+            return explanations.render([self.step])
+        return gettext(str(self))
 
 
 def facts_of(session: Session, ticket: Ticket) -> rules.Facts:
@@ -77,7 +87,7 @@ def _units_by_code(session: Session, codes: Sequence[str]) -> dict[str, Unit]:
     return {u.code: u for u in session.exec(select(Unit).where(col(Unit.code).in_(codes)))}
 
 
-def push_down_refusal(session: Session, ticket: Ticket, unit: Unit) -> str | None:
+def push_down_refusal(session: Session, ticket: Ticket, unit: Unit) -> Step | None:
     """A municipal department's duty goes to a street office only where a published rule says so."""
     if unit.unit_class is not UnitClass.STREET_OFFICE or not ticket.category_id:
         return None
@@ -101,10 +111,7 @@ def push_down_refusal(session: Session, ticket: Ticket, unit: Unit) -> str | Non
         }.get(rule.lead_unit, rule.lead_unit)
         if lead == unit.code:
             return None
-    return (
-        f"{category.code if category else ''} is a duty of {default.code}; it goes to a street "
-        f"office only where the published dispatch catalogue maps it there"
-    )
+    return explanations.push_down(category.code if category else "", default.code)
 
 
 def _waited_seconds(session: Session, ticket: Ticket) -> int | None:
@@ -130,7 +137,7 @@ def dispatch(
     assisting: Sequence[Unit] = (),
     actor: tickets.Actor,
     method: RoutingMethod,
-    explanation: str,
+    steps: Sequence[Step],
     user: User | None = None,
     rule_set_version: int | None = None,
     rule_id: int | None = None,
@@ -141,13 +148,17 @@ def dispatch(
     handling_override: str = "",
     expected_version: int | None = None,
 ) -> RoutingDecision:
-    """Send a pending ticket to its lead (and assisting) units, start its clocks, record why."""
+    """Send a pending ticket to its lead (and assisting) units, start its clocks, record why.
+
+    `steps` say why (``service.routing.explanations``); the English text is stored beside them.
+    """
     if not lead.active or any(not u.active for u in assisting):
-        raise DispatchRefusedError("an inactive unit cannot receive tickets")
+        raise DispatchRefusedError(N_("An inactive unit cannot receive tickets."))
     if method is RoutingMethod.MANUAL:
         refusal = push_down_refusal(session, ticket, lead)
         if refusal:
-            raise DispatchRefusedError(refusal)
+            raise DispatchRefusedError(explanations.english([refusal]), step=refusal)
+    explanation = explanations.english(steps)
     assisting = [u for u in assisting if u.id != lead.id]
     waited = _waited_seconds(session, ticket)
     redispatch = (
@@ -216,6 +227,7 @@ def dispatch(
         assisting_unit_ids=[u.id for u in assisting if u.id is not None],
         decided_by_id=user.id if user else None,
         explanation=explanation,
+        explanation_steps=list(steps),
         waited_seconds=waited,
         redispatch=redispatch,
     )
@@ -244,6 +256,7 @@ def route_new_ticket(
     fired = outcome.fired
     model_version, suggestions = learning.suggest(session, facts.text)
     top3 = learning.as_json(suggestions)
+    steps: list[Step] = []
     if fired is not None and fired.lead_unit and current is not None:
         units = _units_by_code(session, [fired.lead_unit, *fired.rule.assisting])
         lead = units.get(fired.lead_unit)
@@ -255,7 +268,9 @@ def route_new_ticket(
                 assisting=[units[c] for c in fired.rule.assisting if c in units],
                 actor=system,
                 method=RoutingMethod.RULE,
-                explanation=f"catalogue v{current.version}, " + outcome.explanation(),
+                steps=[
+                    explanations.rule(current.version, fired.rule.id, fired.rule.name, fired.checks)
+                ],
                 rule_set_version=current.version,
                 rule_id=fired.rule.id,
                 model_version=model_version,
@@ -263,47 +278,50 @@ def route_new_ticket(
                 urgency=fired.rule.urgency,
                 handling_override=fired.rule.handling_override,
             )
-    reason = "no catalogue rule matched"
-    if suggestions:
-        best = suggestions[0]
+        steps.append(
+            explanations.rule_unit_unavailable(
+                current.version, fired.rule.id, fired.rule.name, fired.lead_unit
+            )
+        )
+    else:
+        steps.append(explanations.no_rule(catalogue=current is not None))
+    if not suggestions:
+        steps.append(explanations.no_model())
+        return queue(session, ticket, steps=steps, model_version=model_version, top3=top3)
+    best = suggestions[0]
+    steps.append(explanations.model(model_version, best.unit_code, best.score, threshold))
+    if best.score >= threshold:
         lead = _units_by_code(session, [best.unit_code]).get(best.unit_code)
-        refusal = push_down_refusal(session, ticket, lead) if lead is not None else "unknown unit"
-        if lead is not None and lead.active and best.score >= threshold and refusal is None:
+        if lead is None or not lead.active:
+            steps.append(explanations.unit_unavailable(best.unit_code, known=lead is not None))
+        elif (refusal := push_down_refusal(session, ticket, lead)) is not None:
+            steps.append(refusal)
+        else:
             return dispatch(
                 session,
                 ticket,
                 lead=lead,
                 actor=system,
                 method=RoutingMethod.MODEL,
-                explanation=(
-                    f"{reason}; model v{model_version} suggests {lead.code} with score "
-                    f"{best.score:.2f} ≥ {threshold:.2f}"
-                ),
+                steps=steps,
                 model_version=model_version,
                 score=best.score,
                 top3=top3,
             )
-        reason += (
-            f"; model v{model_version} best guess {best.unit_code} at {best.score:.2f} "
-            f"is below {threshold:.2f}"
-            if best.score < threshold
-            else f"; {refusal}"
-        )
-    else:
-        reason += "; no trained model yet"
-    return queue(session, ticket, reason=reason, model_version=model_version, top3=top3)
+    return queue(session, ticket, steps=steps, model_version=model_version, top3=top3)
 
 
 def queue(
     session: Session,
     ticket: Ticket,
     *,
-    reason: str,
+    steps: Sequence[Step],
     model_version: int | None = None,
     top3: list[dict[str, Any]] | None = None,
 ) -> RoutingDecision:
     """Leave the ticket for a dispatcher, with the suggestions it should look at first."""
     assert ticket.id is not None
+    reason = explanations.english(steps)
     decision = RoutingDecision(
         ticket_id=ticket.id,
         at=clock.now(),
@@ -312,10 +330,16 @@ def queue(
         score=top3[0]["score"] if top3 else None,
         top3=top3 or [],
         explanation=reason,
+        explanation_steps=list(steps),
     )
     session.add(decision)
     tickets.record(
-        session, ticket, "routing_queued", actor=tickets.Actor.system("routing"), reason=reason
+        session,
+        ticket,
+        "routing_queued",
+        actor=tickets.Actor.system("routing"),
+        reason=reason,
+        data={"reason_step": explanations.event_step(steps)},
     )
     session.flush()
     return decision
@@ -353,19 +377,19 @@ def request_return(
 ) -> DispatchReturn:
     """Only a handler of the lead unit hands a ticket back, with a reason from the list."""
     if user.role is not Role.HANDLER or user.unit_id is None or user.unit_id != ticket.lead_unit_id:
-        raise DispatchRefusedError("only a handler of the lead unit can return this ticket")
+        raise DispatchRefusedError(N_("Only a handler of the lead unit can return this ticket."))
     text = text.strip()
     if reason is ReturnReason.OTHER and not text:
-        raise DispatchRefusedError("say why, when the reason is “other”")
-    label = RETURN_REASON_LABELS[reason]
+        raise DispatchRefusedError(N_("Say why, when the reason is “other”."))
+    why = explanations.return_reason(reason.value, text)
     tickets.transition(
         session,
         ticket,
         Action.REQUEST_RETURN,
         actor=tickets.Actor.staff(user),
-        reason=f"{label}: {text}" if text else label,
+        reason=explanations.english([why]),
         expected_version=expected_version,
-        data={"return_reason": reason.value},
+        data={"return_reason": reason.value, "reason_step": explanations.event_step([why])},
     )
     assert ticket.id is not None
     entry = DispatchReturn(
@@ -399,16 +423,21 @@ def approve_return(
 ) -> DispatchReturn:
     """The ticket goes back to pending dispatch without a lead unit; re-dispatch follows."""
     entry = _open_or_refuse(session, ticket)
-    label = RETURN_REASON_LABELS[entry.reason]
+    data: dict[str, Any] = {"return_id": entry.id}
+    reason = note.strip()
+    if not reason:  # the reason on record is then the unit's, in the reader's language
+        why = explanations.return_approved(entry.reason.value)
+        reason = explanations.english([why])
+        data["reason_step"] = explanations.event_step([why])
     tickets.transition(
         session,
         ticket,
         Action.APPROVE_RETURN,
         actor=tickets.Actor.staff(user),
-        reason=note.strip() or f"return approved ({label})",
+        reason=reason,
         expected_version=expected_version,
         changes={"lead_unit_id": None},
-        data={"return_id": entry.id},
+        data=data,
     )
     session.execute(delete(TicketAssist).where(col(TicketAssist.ticket_id) == ticket.id))
     _decide(entry, user, ReturnOutcome.APPROVED, note)
@@ -427,7 +456,7 @@ def refuse_return(
     """The unit keeps the ticket and carries on handling it; the dispatcher says why."""
     entry = _open_or_refuse(session, ticket)
     if not note.strip():
-        raise DispatchRefusedError("say why the unit keeps the ticket")
+        raise DispatchRefusedError(N_("Say why the unit keeps the ticket."))
     tickets.transition(
         session,
         ticket,
@@ -446,7 +475,7 @@ def _open_or_refuse(session: Session, ticket: Ticket) -> DispatchReturn:
     assert ticket.id is not None
     entry = open_return(session, ticket.id)
     if entry is None:
-        raise DispatchRefusedError("this ticket has no return waiting for review")
+        raise DispatchRefusedError(N_("This ticket has no return waiting for review."))
     return entry
 
 
@@ -574,6 +603,56 @@ def unit_stats(session: Session) -> list[UnitStats]:
     return result
 
 
+def names_for(
+    session: Session, step_lists: Iterable[Sequence[Any] | None], *, units: Iterable[str] = ()
+) -> explanations.Names:
+    """The names of the categories, areas and units that these steps (and `units`) mention.
+
+    One query per kind of code mentioned, whatever the number of steps; a category code takes
+    its name from the newest tree version that has it.
+    """
+    codes = explanations.codes_in(step_lists)
+    codes[explanations.UNIT] |= {u for u in units if u}
+    categories: dict[str, tuple[str, str]] = {}
+    if codes[explanations.CATEGORY]:
+        for code, zh, en in session.exec(
+            select(Category.code, Category.name_zh, Category.name_en)
+            .where(col(Category.code).in_(codes[explanations.CATEGORY]))
+            .order_by(col(Category.tree_version))
+        ):
+            categories[code] = (zh, en)
+    areas = (
+        {
+            code: (zh, en)
+            for code, zh, en in session.exec(
+                select(Area.code, Area.name_zh, Area.name_en).where(
+                    col(Area.code).in_(codes[explanations.AREA])
+                )
+            )
+        }
+        if codes[explanations.AREA]
+        else {}
+    )
+    unit_names = (
+        {
+            code: (zh, en)
+            for code, zh, en in session.exec(
+                select(Unit.code, Unit.name_zh, Unit.name_en).where(
+                    col(Unit.code).in_(codes[explanations.UNIT])
+                )
+            )
+        }
+        if codes[explanations.UNIT]
+        else {}
+    )
+    return explanations.Names(categories=categories, areas=areas, units=unit_names)
+
+
+def event_names(session: Session, events: Iterable[TicketEvent]) -> explanations.Names:
+    """The names that the routing reasons of these events mention, in one batch."""
+    return names_for(session, [explanations.event_steps(e.data) for e in events])
+
+
 @dataclass(frozen=True)
 class DecisionView:
     """A decision with its units, rule and author resolved, as the ticket page shows it."""
@@ -583,10 +662,18 @@ class DecisionView:
     assisting: list[Unit]
     rule_name: str
     decided_by: str
+    names: explanations.Names
+
+    @property
+    def explanation(self) -> str:
+        """Why, in the current locale; a decision from before steps were stored, as stored."""
+        return explanations.shown(
+            self.decision.explanation_steps, self.decision.explanation, self.names
+        )
 
 
 def decision_views(session: Session, ticket_id: int) -> list[DecisionView]:
-    """A ticket's routing decisions, oldest first, in four queries whatever their number."""
+    """A ticket's routing decisions, oldest first, in at most seven queries however many."""
     from service.routing.models import RoutingRule
 
     decisions = decisions_of(session, ticket_id)
@@ -604,6 +691,7 @@ def decision_views(session: Session, ticket_id: int) -> list[DecisionView]:
         u.id: u.display_name or u.username
         for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
     }
+    names = names_for(session, [d.explanation_steps for d in decisions])
     return [
         DecisionView(
             decision=d,
@@ -611,6 +699,7 @@ def decision_views(session: Session, ticket_id: int) -> list[DecisionView]:
             assisting=[units[u] for u in d.assisting_unit_ids if u in units],
             rule_name=rule_names.get(d.rule_id, "") if d.rule_id else "",
             decided_by=users.get(d.decided_by_id, "") if d.decided_by_id else "",
+            names=names,
         )
         for d in decisions
     ]

@@ -141,6 +141,7 @@ def ticket_page(
         {"kind": step.kind, "url": _link(request, step, ticket.number)}
         for step in next_steps(session, user, ticket)
     ]
+    events = tickets.events_of(session, ticket.id)
     return render(
         request,
         "staff/tickets/ticket.html",
@@ -153,7 +154,8 @@ def ticket_page(
             "requester_hidden": hidden,
             "unmasked": unmasked,
             "may_unmask": access.may_unmask(user, ticket) and not ticket.anonymous,
-            "events": tickets.events_of(session, ticket.id),
+            "events": events,
+            "event_names": routing.event_names(session, events),
             "callers": callers,
             "callback": callbacks.callback_of(session, ticket.id),
             "co_answers": co_answers,

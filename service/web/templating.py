@@ -14,6 +14,7 @@ from markupsafe import Markup
 from service import i18n
 from service.auth import roles
 from service.config import Settings
+from service.routing import explanations
 from service.sla import traces
 from service.tickets import pii
 from service.web import csrf
@@ -33,7 +34,10 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["roles"] = roles
     env.globals["current_locale"] = i18n.current_locale
     env.globals["name_of"] = _name_of
-    env.globals["event_reason"] = traces.event_reason
+    env.globals["event_reason"] = event_reason
+    env.globals["explain"] = explanations.shown
+    env.globals["explain_step"] = explanations.render_step
+    env.globals["explain_code"] = explanations.code_label
     env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": _localtime(value, settings, fmt)
     env.filters["nl2br"] = _nl2br
     env.filters["mask_phone"] = pii.mask_phone
@@ -48,6 +52,17 @@ def _staff_context(request: Request) -> dict[str, Any]:
         return {"staff_user": None}
     settings = request.app.state.settings
     return {"staff_user": user, "layout_csrf": csrf.issue_token(request, settings.secret_key)}
+
+
+def event_reason(event: Any, names: Any = None) -> str:
+    """An event's reason for the page, in the page's language: routing's reasons (stored as
+    steps beside their English text) with the names in `names` where given, the deadline
+    engine's (a step in place of text) through its traces, typed text as typed."""
+    steps = explanations.event_steps(getattr(event, "data", None))
+    if steps:
+        known = names if isinstance(names, explanations.Names) else None
+        return explanations.render(steps, known) or str(event.reason)
+    return traces.event_reason(event)
 
 
 def _name_of(obj: Any) -> str:

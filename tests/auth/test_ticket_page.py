@@ -20,8 +20,9 @@ from service.callbacks import service as callbacks
 from service.callbacks.models import CallbackChannel, Resolution, Satisfaction
 from service.calls.models import CallerRole, CallRecord, Direction, Outcome, TicketCall
 from service.config import Settings
+from service.routing import explanations, learning
 from service.routing import service as routing
-from service.routing.models import ReturnReason, RoutingMethod
+from service.routing.models import ReturnReason, RoutingDecision, RoutingMethod
 from service.sla import service as sla
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist
@@ -241,7 +242,7 @@ def test_dispatchers_get_dispatch_and_return_review_links_when_there_is_somethin
         actor=tickets.Actor.staff(world.dispatcher),
         method=RoutingMethod.MANUAL,
         user=world.dispatcher,
-        explanation="by hand",
+        steps=[explanations.manual("")],
     )
     routing.request_return(
         session, ticket, user=world.samr_handler, reason=ReturnReason.NOT_OUR_DUTY, text="不归我们"
@@ -349,3 +350,68 @@ def test_event_lists_name_actions_and_system_actors_in_the_pages_language(
     english = client.get(f"/staff/tickets/{NUMBER}").text
     assert "Deadline engine" in english and "Reminder (催办)" in english
     assert "时限系统" not in english
+
+
+def test_routing_explanations_read_in_chinese_on_the_ticket_page(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rule, model and queue decisions in the page's language; rows from before steps as stored."""
+    by_rule = _routed(session, world)
+    queued = new_ticket(session, world, category_id=None, title="问个事")
+    routing.route_new_ticket(session, queued)
+    monkeypatch.setattr(
+        learning, "suggest", lambda session, text: (2, [learning.Suggestion("M-URBAN", 0.93)])
+    )
+    by_model = new_ticket(session, world, category_id=None, title="路灯不亮")
+    routing.route_new_ticket(session, by_model)
+    session.commit()
+    sign_in_as(client, session, settings, world.dispatcher)
+
+    def page(ticket: Ticket) -> str:
+        response = client.get(f"/staff/tickets/{ticket.number}")
+        assert response.status_code == 200
+        return response.text
+
+    rule_id = routing.latest_decision(session, by_rule.id or 0).rule_id  # type: ignore[union-attr]
+    assert (
+        f"派单目录第1版，规则{rule_id}“市场监管”：类别假冒伪劣（MR.FAKE）属于市场监管（MR）"
+        in page(by_rule)
+    )
+    assert "派单目录中没有命中的规则；模型第2版建议城管局（M-URBAN），得分0.93 ≥ 0.90" in page(
+        by_model
+    )
+    html = page(queued)
+    assert html.count("派单目录中没有命中的规则；尚无训练好的模型") == 2  # decision and event
+    assert "no catalogue rule matched" not in html
+
+    client.cookies.set("lang", "en")
+    assert "no catalogue rule matched; no trained model yet" in page(queued)
+    client.cookies.set("lang", "zh_CN")
+
+    # Decisions and events written before reasons were data keep showing their text.
+    old_text = "catalogue v1, rule 3 “旧规则”: category MR.FAKE is under MR"
+    session.add(
+        RoutingDecision(
+            ticket_id=queued.id or 0,
+            at=clock.now(),
+            method=RoutingMethod.RULE,
+            rule_set_version=1,
+            lead_unit_id=world.samr.id,
+            explanation=old_text,
+        )
+    )
+    tickets.record(
+        session,
+        queued,
+        "routing_queued",
+        actor=tickets.Actor.system("routing"),
+        reason="no catalogue rule matched; model v1 best guess M-SAMR at 0.41 is below 0.80",
+    )
+    session.commit()
+    html = page(queued)
+    assert old_text in html
+    assert "model v1 best guess M-SAMR at 0.41 is below 0.80" in html

@@ -86,6 +86,24 @@ def test_admin_edits_tries_replays_and_publishes_the_catalogue(
     assert (
         "命中规则" in tried.text and "假酒给城管（试验）" in tried.text and "M-URBAN" in tried.text
     )
+    # Each rule's checks, met or not, in the page's language, with names.
+    assert "✓</span> 类别假冒伪劣（MR.FAKE）属于假冒伪劣（MR.FAKE）" in tried.text
+    assert "✓</span> 文本提到“假酒”" in tried.text
+    assert "城管局（M-URBAN）" in tried.text
+    missed = client.get(
+        "/staff/routing/try",
+        params={"text": "超市卖假烟", "category": "MR.FAKE", "which": "draft"},
+    )
+    assert "✗</span> 文本未提到“假酒”、“白酒”中的任何一个" in missed.text
+    assert "✓</span> 类别假冒伪劣（MR.FAKE）属于市场监管（MR）" in missed.text  # the next rule
+    client.cookies.set("lang", "en")
+    in_english = client.get(
+        "/staff/routing/try",
+        params={"text": "超市卖假烟", "category": "MR.FAKE", "which": "draft"},
+    )
+    assert "✗</span> text mentions none of “假酒”, “白酒”" in in_english.text
+    assert "category Category MR.FAKE (MR.FAKE) is under Category MR (MR)" in in_english.text
+    client.cookies.set("lang", "zh_CN")
     in_use = client.get("/staff/routing/try", params={"text": "超市卖假酒", "category": "MR.FAKE"})
     assert "“市场监管”" in in_use.text
 
@@ -141,8 +159,10 @@ def test_dispatcher_dispatches_a_unit_returns_and_the_dispatcher_re_dispatches(
     act_as(world.dispatcher)
     queue = client.get("/staff/routing/triage")
     assert ticket.number in queue.text
+    assert "派单目录中没有命中的规则；尚无训练好的模型" in queue.text  # why it waits
     page = client.get(f"/staff/routing/tickets/{ticket.number}/dispatch")
     assert "等待人工派单" in page.text  # the queued decision is on record
+    assert "派单目录中没有命中的规则；尚无训练好的模型" in page.text
     token = csrf_of(page.text)
     missing = client.post(
         f"/staff/routing/tickets/{ticket.number}/dispatch",
@@ -160,7 +180,7 @@ def test_dispatcher_dispatches_a_unit_returns_and_the_dispatcher_re_dispatches(
             "assisting": ["M-URBAN"],
         },
     )
-    assert done.status_code == 200 and "人工派单" in done.text
+    assert done.status_code == 200 and "调度员人工派单" in done.text
 
     act_as(world.samr_handler)
     form = client.get(f"/staff/routing/tickets/{ticket.number}/return")
@@ -203,3 +223,21 @@ def test_dispatcher_dispatches_a_unit_returns_and_the_dispatcher_re_dispatches(
 
     stats = client.get("/staff/routing/stats")
     assert "M-URBAN" in stats.text and "M-SAMR" in stats.text
+
+
+def test_a_refused_dispatch_says_why_in_the_page_language(
+    client: TestClient, session: Session, act_as: Act
+) -> None:
+    world = make_world(session, publish=False)
+    ticket = new_ticket(session, world, category_id=world.fake_id)
+    routing.route_new_ticket(session, ticket)  # no catalogue, no model: it waits
+    session.commit()
+    act_as(world.dispatcher)
+    page = client.get(f"/staff/routing/tickets/{ticket.number}/dispatch")
+    assert "尚未发布派单目录；尚无训练好的模型" in page.text
+    pushed = client.post(
+        f"/staff/routing/tickets/{ticket.number}/dispatch",
+        data={"csrf_token": csrf_of(page.text), "decision": "dispatch", "lead": "S-150203001"},
+    )
+    assert pushed.status_code == 422
+    assert "MR.FAKE是M-SAMR的职责；只有已发布的派单目录如此规定时" in pushed.text

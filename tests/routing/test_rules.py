@@ -42,17 +42,69 @@ def test_keywords_are_case_insensitive_and_any_one_matches() -> None:
     assert evaluate([rule], Facts(text="停水")).fired is None
 
 
-def test_explanation_names_the_rule_and_every_reason() -> None:
+def test_the_fired_rule_records_every_condition_as_data() -> None:
     outcome = evaluate(CATALOGUE, Facts(category="MR.FAKE", text="卖过期药"), OFFICES)
-    text = outcome.explanation()
-    assert "rule 1" in text and "MR.FAKE is under MR.FAKE" in text and "“过期药”" in text
+    assert outcome.fired is not None and outcome.fired.rule.id == 1
+    assert outcome.fired.checks == (
+        {"step": "category", "matched": True, "category": "MR.FAKE", "prefix": "MR.FAKE"},
+        {"step": "keywords", "matched": True, "found": ["过期药"], "keywords": ["假药", "过期药"]},
+    )
 
 
 def test_a_rule_that_does_not_fire_says_which_condition_failed() -> None:
     outcome = evaluate(CATALOGUE[:1], Facts(category="MR.FAKE", text="假酒"))
     assert outcome.fired is None
-    assert outcome.explanation() == "no rule matched"
-    assert any("mentions none of" in r for r in outcome.verdicts[0].reasons)
+    [verdict] = outcome.verdicts
+    assert [(c["step"], c["matched"]) for c in verdict.checks] == [
+        ("category", True),
+        ("keywords", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "facts", "checks"),
+    [
+        (
+            CATALOGUE[2],
+            Facts(category="SO.STALL", street="150203001"),
+            [
+                {"step": "category", "matched": True, "category": "SO.STALL", "prefix": "SO.STALL"},
+                {
+                    "step": "street_office",
+                    "matched": True,
+                    "street": "150203001",
+                    "unit": "S-150203001",
+                },
+            ],
+        ),
+        (
+            CATALOGUE[2],
+            Facts(category="SO.STALL"),
+            [
+                {"step": "category", "matched": True, "category": "SO.STALL", "prefix": "SO.STALL"},
+                {"step": "street_office", "matched": False, "street": "", "unit": ""},
+            ],
+        ),
+        (
+            CATALOGUE[3],
+            Facts(district="150204", ticket_type="complaint"),
+            [
+                {"step": "district", "matched": False, "district": "150204", "expected": "150203"},
+                {"step": "type", "matched": True, "type": "complaint", "expected": "complaint"},
+            ],
+        ),
+        (
+            CATALOGUE[4],
+            Facts(category="OT"),
+            [{"step": "category_default", "matched": False, "category": "OT", "unit": ""}],
+        ),
+        (Rule(9, "all", "M-X"), Facts(), [{"step": "catch_all", "matched": True}]),
+    ],
+)
+def test_each_kind_of_condition_is_recorded_either_way(
+    rule: Rule, facts: Facts, checks: list[dict[str, object]]
+) -> None:
+    assert list(evaluate([rule], facts, OFFICES).verdicts[0].checks) == checks
 
 
 def test_evaluation_stops_at_the_first_match() -> None:
