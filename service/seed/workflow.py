@@ -23,6 +23,7 @@ from service.callbacks.models import (
 )
 from service.departments import service as workbench
 from service.places.models import Area, Unit
+from service.routing import explanations
 from service.routing import service as routing
 from service.routing.models import ReturnReason, RoutingMethod
 from service.seed import phrases
@@ -128,7 +129,7 @@ def redispatch(world: World, ticket: Ticket) -> None:
         lead=lead,
         actor=tickets.Actor.staff(world.dispatcher),
         method=RoutingMethod.MANUAL,
-        explanation="dispatcher: sent to the district where the problem is",
+        steps=[explanations.manual("退单后改派属地处理。")],
         user=world.dispatcher,
     )
     _plan_sign_for(world, ticket)
