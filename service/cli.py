@@ -8,12 +8,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from service.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -43,18 +48,65 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     from service.seed.demo import seed_demo
 
     engine = make_engine(settings.effective_database_url)
-    with session_scope(engine) as session:
-        summary = seed_demo(session)
-    engine.dispose()
-    if summary is None:
-        print("demo city already present; nothing changed")
-    else:
-        print(
-            f"seeded {settings.city_name_en}: {summary.areas} areas, {summary.units} units, "
-            f"{summary.categories} categories (tree version {summary.tree_version}), "
-            f"{summary.policies} deadline rules"
-        )
+    try:
+        with session_scope(engine) as session:
+            summary = seed_demo(session)
+        if summary is None:
+            print("demo city already present; nothing changed")
+        else:
+            print(
+                f"seeded {settings.city_name_en}: {summary.areas} areas, {summary.units} units, "
+                f"{summary.categories} categories (tree version {summary.tree_version}), "
+                f"{summary.policies} deadline rules"
+            )
+        if getattr(args, "activity", False):
+            _seed_activity(
+                engine, settings, months=args.months, seed=args.seed, tickets=args.tickets
+            )
+    finally:
+        engine.dispose()
     return 0
+
+
+def _seed_activity(
+    engine: Engine, settings: Settings, *, months: int, seed: int, tickets: int | None
+) -> None:
+    """Generate the demo history with a progress bar; a database with tickets is left alone."""
+    from tqdm import tqdm
+
+    from service.db import session_scope
+    from service.seed.activity import ActivityError, generate
+
+    bar: tqdm[None] | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="day", desc="demo history", leave=False)
+        bar.update(done - bar.n)
+
+    started = time.monotonic()
+    try:
+        with session_scope(engine) as session:
+            history = generate(
+                session, settings, months=months, seed=seed, tickets=tickets, progress=progress
+            )
+    except ActivityError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        if bar is not None:
+            bar.close()
+    if history is None:
+        print("the database already has tickets; no demo history added")
+        return
+    states = ", ".join(f"{n} {status}" for status, n in history.statuses.items())
+    print(
+        f"demo history: {history.tickets} tickets ({states}), {history.events} events, "
+        f"{history.callbacks} callbacks, reports {', '.join(history.reports) or 'none'} "
+        f"published, in {time.monotonic() - started:.1f} s"
+    )
+    for number, code in history.tracking:
+        print(f"  follow {number} on /track with access code {code}")
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,6 +116,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         from service.seed.demo import DEMO_PASSWORD, demo_logins
 
         cmd_migrate(args, settings)
+        args.activity = not args.no_history
+        args.months, args.seed, args.tickets = 3, 0, None
         cmd_seed_demo(args, settings)
         print(f"civic demo city: http://{args.host}:{args.port}/")
         print(f"staff sign-in: http://{args.host}:{args.port}/staff/login")
@@ -152,16 +206,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="migrate, seed the demo city if empty, run the scheduler in-process",
+        help="migrate, seed the demo city and three months of history if empty, run the "
+        "scheduler in-process",
+    )
+    serve.add_argument(
+        "--no-history", action="store_true", help="with --demo: the demo city without tickets"
     )
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser("migrate", help="bring the database schema to the newest revision").set_defaults(
         handler=cmd_migrate
     )
-    sub.add_parser("seed-demo", help="load the demo city into an empty database").set_defaults(
-        handler=cmd_seed_demo
+    seed = sub.add_parser("seed-demo", help="load the demo city into an empty database")
+    seed.add_argument(
+        "--activity",
+        action="store_true",
+        help="also live months of tickets through the real services (only if there are none)",
     )
+    seed.add_argument("--months", type=_positive, default=3, help="months of history (3)")
+    seed.add_argument("--seed", type=int, default=0, help="random seed of the history (0)")
+    seed.add_argument(
+        "--tickets", type=_positive, default=None, help="tickets in all (300 a month)"
+    )
+    seed.set_defaults(handler=cmd_seed_demo)
 
     user = sub.add_parser("user", help="staff accounts").add_subparsers(
         dest="user_command", required=True, metavar="ACTION"
@@ -188,6 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
     for register in _extensions():
         register(sub)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _register_calendar(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

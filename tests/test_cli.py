@@ -6,12 +6,14 @@ import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from service import cli
 from service.auth.models import ApiKey, Role, User
 from service.auth.secrets import hash_api_key, verify_password
 from service.db import make_engine
+from service.tickets.models import Ticket
 
 
 @pytest.fixture
@@ -91,3 +93,31 @@ def test_unreachable_database_is_one_line(
     assert cli.main(["seed-demo"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("civic: cannot reach the database") and "Traceback" not in err
+
+
+def test_seed_demo_with_activity_lives_a_history_once(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["seed-demo", "--activity", "--months", "1", "--tickets", "12", "--seed", "3"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "seeded Baotou" in out and "demo history:" in out and "closed" in out
+    engine = make_engine(env)
+    with Session(engine) as session:
+        tickets = session.exec(select(func.count()).select_from(Ticket)).one()
+    assert tickets >= 8
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "demo city already present" in out and "no demo history added" in out
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Ticket)).one() == tickets
+    engine.dispose()
+
+
+def test_seed_demo_activity_needs_a_positive_number_of_months(
+    env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["seed-demo", "--activity", "--months", "0"])
+    assert exit_.value.code == 2
+    assert "expected a whole number of at least 1, got '0'" in capsys.readouterr().err

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 _hasher = PasswordHash.recommended()
 
@@ -16,6 +19,24 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 def hash_password(plain: str) -> str:
     """An argon2 hash of a password or access code."""
     return str(_hasher.hash(plain))
+
+
+@contextmanager
+def light_hashing() -> Iterator[None]:
+    """Generated demo history only: argon2 at its lowest cost inside the block.
+
+    A thousand made-up tickets then hash their access codes in under a second instead of
+    minutes; nobody holds those codes, and the hashes still verify like any other (argon2
+    reads its cost from the hash). Never used for a password or a real citizen's code, and
+    only before a server starts: the swap is process-wide.
+    """
+    global _hasher
+    previous = _hasher
+    _hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    try:
+        yield
+    finally:
+        _hasher = previous
 
 
 def verify_password(plain: str, hashed: str) -> bool:
