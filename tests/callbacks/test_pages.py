@@ -123,6 +123,7 @@ def test_unreachable_after_the_allowed_attempts_closes_without_rating(
         assert _reload(session, ticket).status is expected
     fresh = _reload(session, ticket)
     assert fresh.close_reason is CloseReason.UNREACHABLE
+    assert client.get(page).text.count("无人接听") >= 3  # each attempt, in the page's language
     assert session.exec(select(Callback)).first() is None
     assert "回访 3 次均未联系上市民。" in client.get(f"/staff/tickets/{ticket.number}").text
 
