@@ -26,7 +26,7 @@ from service.routing.models import ReturnReason, RoutingDecision, RoutingMethod
 from service.sla import service as sla
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist
-from service.tickets.states import Action
+from service.tickets.states import Action, Status
 from service.web.templating import make_templates
 from tests.auth.staff import csrf_token, make_user, quick_ticket, sign_in_as
 from tests.factories import make_unit
@@ -415,3 +415,14 @@ def test_routing_explanations_read_in_chinese_on_the_ticket_page(
     html = page(queued)
     assert old_text in html
     assert "model v1 best guess M-SAMR at 0.41 is below 0.80" in html
+
+
+def test_the_intake_state_reads_as_a_state_not_as_the_intake_service(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    dispatcher = make_user(session, username="disp", role=Role.DISPATCHER)
+    quick_ticket(session, number=NUMBER, status=Status.INTAKE)
+    session.commit()
+    sign_in_as(client, session, settings, dispatcher)
+    page = client.get(f"/staff/tickets/{NUMBER}").text
+    assert "受理中" in page and "受理系统" not in page
