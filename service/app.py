@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import i18n
@@ -34,6 +35,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
         app.state.engine = engine
+        # The router's model and jieba's dictionary load now, not in a citizen's first filing.
+        warm_up_routing(engine)
         async with httpx.AsyncClient(timeout=10.0) as client:
             app.state.http = client
             try:
@@ -124,6 +127,20 @@ def create_app(settings: Settings) -> FastAPI:
         return response
 
     return app
+
+
+def warm_up_routing(engine: Engine) -> None:
+    """Load the newest routing model and segment one text; a missing database is not fatal here."""
+    from sqlmodel import Session
+
+    from service.routing import learning
+
+    try:
+        with Session(engine) as session:
+            learning.suggest(session, "预热 warm-up")
+    except SQLAlchemyError:
+        # The first request that needs the database will answer 503 and say why.
+        log.warning("routing warm-up skipped: database unavailable", exc_info=True)
 
 
 def _include_hotline(app: FastAPI) -> None:

@@ -135,11 +135,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             port=args.port,
             workers=args.workers,
             proxy_headers=True,
+            access_log=not args.no_access_log,
         )
     else:
         from service.app import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True)
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            proxy_headers=True,
+            access_log=not args.no_access_log,
+        )
     return 0
 
 
@@ -211,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-history", action="store_true", help="with --demo: the demo city without tickets"
+    )
+    serve.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="no line per request (behind a proxy that keeps its own access log)",
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -6,14 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, String, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 from sqlmodel.sql.sqltypes import AutoString
+
+from service import writelock
 
 # Stable constraint names let migrations drop and alter constraints on both databases.
 NAMING_CONVENTION = {
@@ -79,13 +82,17 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+# How long a SQLite writer waits for the write lock (and a request for a pooled connection).
+SQLITE_BUSY_SECONDS = 10
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while one writer commits; the busy timeout queues writers
     # instead of failing at once; SQLite leaves foreign keys off unless asked.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -95,16 +102,25 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Pooled connections: closing the last connection of a WAL database checkpoints it
+        # (10 ms), which a request must not pay. The busy timeout is how long a writer queues
+        # for the one write lock before the request answers 503.
+        in_file = bool(path) and path != ":memory:"
+        pooling: dict[str, Any] = (
+            {"poolclass": QueuePool, "pool_size": 8, "max_overflow": 32}
+            if in_file
+            else {"poolclass": NullPool}
+        )
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 5},
-            poolclass=NullPool,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            **pooling,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if in_file:
+            writelock.install(engine, Path(path), SQLITE_BUSY_SECONDS)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

@@ -12,6 +12,7 @@ from service.catalogue.models import Category, CategoryTree
 from service.places.models import Area, AreaLevel, Unit, UnitClass
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketType
+from tests.conftest import TEST_SECRET
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -91,7 +92,9 @@ def make_ticket(
         requester_name="张三",
         requester_phone=phone,
     )
-    return tickets.create_ticket(session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ)
+    return tickets.create_ticket(
+        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ, secret_key=TEST_SECRET
+    )
 
 
 def make_user(

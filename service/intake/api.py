@@ -159,10 +159,11 @@ def create_complaint(
         )
         response.headers["Retry-After"] = str(int(hit.window.total_seconds()))
         return response
-    ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
     filed = intake.file_complaint(
         session, settings, data, refs, uploads, channel=Channel.API, emails=templates.env
     )
+    # Counted after filing: every write here happens in the short window before the commit.
+    ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
     ticket = filed.ticket
     answer: dict[str, Any] = {
         "number": ticket.number,
@@ -211,7 +212,7 @@ def _found(
     now = clock.now()
     if ratelimit.exceeded(session, limits, secret_key=settings.secret_key, now=now):
         return error_response(request, 429, "Too many failed look-ups; try again in an hour.")
-    ticket = tracking.find(session, number, code or "")
+    ticket = tracking.find(session, number, code or "", secret_key=settings.secret_key)
     if ticket is None:
         ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
         session.commit()

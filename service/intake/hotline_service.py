@@ -185,6 +185,7 @@ def log_call(
         actor=tickets.Actor.staff(user),
         prefix=settings.city_code,
         tz=settings.tz,
+        secret_key=settings.secret_key,
     )
     assert ticket.id is not None
     calls.link_caller(

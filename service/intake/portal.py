@@ -36,6 +36,7 @@ from service.places import service as places
 from service.places.models import AreaLevel
 from service.tickets.models import Channel, Ticket, TicketType
 from service.web import csrf
+from service.web import errors as errors_
 
 router = APIRouter(tags=["citizen portal"], include_in_schema=False, route_class=CappedBodyRoute)
 FormDep = Annotated[Submitted, Depends(read_submitted)]
@@ -198,7 +199,10 @@ def _check_similar(
     return render(similar=similar, checked=True)
 
 
-def _limited(session: Session, settings: Settings, request: Request, phone: str) -> str:
+def _limited(
+    session: Session, settings: Settings, request: Request, phone: str, *, count: bool = True
+) -> str:
+    """Why this person may not send now, or "" (and the request counted, unless told not to)."""
     limits = ratelimit.submission_limits(settings, client=_client(request), phone=phone)
     now = clock.now()
     hit = ratelimit.exceeded(session, limits, secret_key=settings.secret_key, now=now)
@@ -214,8 +218,14 @@ def _limited(session: Session, settings: Settings, request: Request, phone: str)
                 "Please try again later or call %(hotline)s."
             )
         ) % {"hotline": settings.hotline_number}
-    ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
+    if count:
+        ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
     return ""
+
+
+def _count(session: Session, settings: Settings, request: Request, phone: str) -> None:
+    limits = ratelimit.submission_limits(settings, client=_client(request), phone=phone)
+    ratelimit.hit(session, limits, secret_key=settings.secret_key, now=clock.now())
 
 
 def _join(
@@ -289,20 +299,30 @@ def _file(
     key = f"web:{submission}" if _SUBMISSION_ID.match(submission) else ""
     if key and (earlier := intake.find_idempotency_key(session, key)) is not None:
         return _already_sent(request, templates, session, earlier.ticket_id)
-    if message := _limited(session, settings, request, data.contact.phone):
+    if message := _limited(session, settings, request, data.contact.phone, count=False):
         return render(banner=message, status_code=429)
-    filed = intake.file_complaint(
-        session, settings, data, refs, uploads, channel=Channel.WEB, emails=templates.env
-    )
-    if key:
-        intake.remember_idempotency_key(
-            session,
-            key,
-            intake.fingerprint(data, uploads),
-            filed.ticket,
-            {"number": filed.ticket.number},
+    try:
+        filed = intake.file_complaint(
+            session, settings, data, refs, uploads, channel=Channel.WEB, emails=templates.env
         )
-    session.commit()
+        # Counted after filing, so the write window before the commit stays short.
+        _count(session, settings, request, data.contact.phone)
+        if key:
+            intake.remember_idempotency_key(
+                session,
+                key,
+                intake.fingerprint(data, uploads),
+                filed.ticket,
+                {"number": filed.ticket.number},
+            )
+        session.commit()
+    except errors_.DATABASE_UNAVAILABLE as exc:
+        # Nothing was saved: the form comes back with everything typed, to send again.
+        session.rollback()
+        errors_.log_unavailable(request, exc)
+        response = render(banner=_(errors_.UNAVAILABLE_MESSAGE), status_code=503)
+        response.headers["Retry-After"] = str(errors_.RETRY_AFTER_SECONDS)
+        return response
     # Rendered straight from the POST (no redirect) so the access code is shown exactly once;
     # sending the form again finds the submission id above and never shows the code again.
     return templates.TemplateResponse(

@@ -35,6 +35,7 @@ from service.notifications import service as outbox
 from service.notifications.models import OutboxKind
 from service.places import service as places
 from service.places.models import Area, AreaLevel, Unit
+from service.routing import learning
 from service.routing import service as routing
 from service.sla.clocks import policy_rows
 from service.sla.policies import PolicyError, choose, parse_duration
@@ -125,7 +126,18 @@ def file_complaint(
     answers: Mapping[str, str | list[str]] | None = None,
 ) -> Filed:
     """Create the ticket with its files and answers to the category's questions, route it, start
-    its clocks and queue the confirmation."""
+    its clocks and queue the confirmation.
+
+    The slow parts come first, before anything is written: the routing model reads the text and
+    the files go to disk. The ticket's number is taken only then, because from that moment until
+    the request commits every other filing of the day waits (the day's counter row is locked on
+    PostgreSQL; SQLite has one writer).
+    """
+    suggested = learning.suggest(
+        session, learning.ticket_text(data.title, data.description, data.request_text)
+    )
+    for upload in uploads:
+        files_.store(settings.data_dir, upload)
     draft = tickets.TicketDraft(
         channel=channel,
         type=data.type,
@@ -147,30 +159,44 @@ def file_complaint(
         confidential=data.confidential,
     )
     ticket, code = tickets.create_ticket(
-        session, draft, actor=tickets.Actor.citizen(), prefix=settings.city_code, tz=settings.tz
+        session,
+        draft,
+        actor=tickets.Actor.citizen(),
+        prefix=settings.city_code,
+        tz=settings.tz,
+        secret_key=settings.secret_key,
     )
-    created = session.exec(
-        select(TicketEvent.id).where(
-            TicketEvent.ticket_id == ticket.id, TicketEvent.action == "create"
-        )
-    ).one()
+    created = (
+        session.exec(
+            select(TicketEvent.id).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.action == "create"
+            )
+        ).one()
+        if uploads
+        else None
+    )
     stored = files_.attach(
         session, settings.data_dir, ticket, uploads, event_id=created, uploaded_by=ActorKind.CITIZEN
     )
     assert ticket.id is not None
     for code, value in (answers or {}).items():
         session.add(TicketAnswer(ticket_id=ticket.id, code=code, value=value))
-    unit = open_and_route(session, settings, ticket, actor=INTAKE)
+    unit = open_and_route(session, settings, ticket, actor=INTAKE, suggested=suggested)
     _queue_confirmation(session, settings, ticket, unit, emails)
     return Filed(ticket=ticket, access_code=code, lead_unit=unit, attachments=stored)
 
 
 def open_and_route(
-    session: Session, settings: Settings, ticket: Ticket, *, actor: tickets.Actor
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    *,
+    actor: tickets.Actor,
+    suggested: tuple[int | None, list[learning.Suggestion]] | None = None,
 ) -> Unit | None:
     """Open the work order and route it; the lead unit it went to, or None when it was queued."""
     tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=actor)
-    decision = routing.route_new_ticket(session, ticket, settings=settings)
+    decision = routing.route_new_ticket(session, ticket, settings=settings, suggested=suggested)
     return session.get(Unit, decision.lead_unit_id) if decision.lead_unit_id else None
 
 

@@ -102,7 +102,7 @@ def track_lookup(
         return _render_lookup(
             request, templates, settings, number=number, banner=banner, status_code=429
         )
-    ticket = tracking.find(session, number, code)
+    ticket = tracking.find(session, number, code, secret_key=settings.secret_key)
     if ticket is None:
         # Only failures count, so a citizen checking their own ticket often is never blocked.
         ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)

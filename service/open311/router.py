@@ -183,8 +183,9 @@ def create_request(
         )
         response.headers["Retry-After"] = str(24 * 3600)
         return response
-    ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
     filed, token = filing.file(session, settings, checked, api_key=api_key, emails=templates.env)
+    # Counted after filing: every write happens in the short window before the commit.
+    ratelimit.hit(session, limits, secret_key=settings.secret_key, now=now)
     notice = requests.service_notice(filed.ticket, filed.lead_unit, settings.tz)
     answer = filing.receipt(filed, token, checked.account_id, notice)
     session.commit()

@@ -142,13 +142,30 @@ def load(row: StoredModel) -> RoutingModel:
     return cached
 
 
+def latest_version(session: Session) -> int | None:
+    """The newest model's version, read without its blob (filings ask this every time)."""
+    return session.exec(select(func.max(col(StoredModel.version)))).one()
+
+
+def current_model(session: Session) -> tuple[int | None, RoutingModel | None]:
+    """The newest model, unpickled once per version per process; the blob is read only then."""
+    version = latest_version(session)
+    if version is None:
+        return None, None
+    cached = _cache.get(version)
+    if cached is None:
+        row = session.exec(select(StoredModel).where(StoredModel.version == version)).one()
+        cached = load(row)
+    return version, cached
+
+
 def suggest(session: Session, text: str, *, k: int = 3) -> tuple[int | None, list[Suggestion]]:
     """The newest model's top-k units for a text, or (None, []) before any model exists."""
-    row = latest(session)
-    if row is None or not text.strip():
-        return (row.version if row else None), []
-    found = load(row).suggest(text, k=k)
-    return row.version, [Suggestion(s.label, float(s.score)) for s in found]
+    version, model = current_model(session)
+    if model is None or not text.strip():
+        return version, []
+    found = model.suggest(text, k=k)
+    return version, [Suggestion(s.label, float(s.score)) for s in found]
 
 
 def as_json(suggestions: Sequence[Suggestion]) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -17,6 +18,9 @@ from service.sla.policies import PolicyRow, choose, parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, Visibility
 
+if TYPE_CHECKING:
+    from service.config import Settings
+
 CLOCK_FIELDS = ("sign_for_due", "contact_due", "handling_due", "callback_due")
 
 
@@ -28,10 +32,11 @@ class DueSoon:
     share: float = 0.2
 
     @classmethod
-    def from_settings(cls) -> DueSoon:
+    def from_settings(cls, settings: Settings | None = None) -> DueSoon:
+        """The app's rule when its settings are at hand; jobs and commands read the environment."""
         from service.config import load_settings
 
-        settings = load_settings()
+        settings = settings or load_settings()
         return cls(settings.due_soon_working_hours, settings.due_soon_share)
 
 

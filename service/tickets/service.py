@@ -7,14 +7,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, literal, update
+from sqlalchemy import insert, literal
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from service import clock
 from service.auth.models import User
-from service.auth.secrets import hash_password, new_access_code
+from service.auth.secrets import hash_access_code, new_access_code
 from service.catalogue.models import Category, CategoryTag
 from service.tickets.models import (
     ActorKind,
@@ -94,32 +96,44 @@ class TicketDraft:
 
 
 def next_number(session: Session, *, prefix: str, tz: ZoneInfo, at: datetime) -> str:
-    """Numbers read PREFIX + local yymmdd + a daily sequence of at least four digits."""
+    """Numbers read PREFIX + local yymmdd + a daily sequence of at least four digits.
+
+    One upsert with RETURNING, so the first two filings of a day cannot both insert the day's
+    row. The row stays locked (PostgreSQL) or the database stays write-locked (SQLite) until
+    the transaction ends, which keeps numbers gapless: callers take a number last, just before
+    they commit.
+    """
     day = at.astimezone(tz).strftime("%y%m%d")
-    bumped = session.execute(
-        update(TicketCounter)
-        .where(col(TicketCounter.day) == day)
-        .values(last=TicketCounter.last + 1)
-    )
-    if bumped.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(TicketCounter(day=day, last=1))
-        session.flush()
-    last = session.exec(select(TicketCounter.last).where(TicketCounter.day == day)).one()
+    dialect = session.get_bind().dialect.name
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(TicketCounter)
+    last = session.execute(
+        upsert.values(day=day, last=1)
+        .on_conflict_do_update(
+            index_elements=[col(TicketCounter.day)], set_={"last": TicketCounter.last + 1}
+        )
+        .returning(col(TicketCounter.last))
+    ).scalar_one()
     return f"{prefix}{day}{last:04d}"
 
 
 def create_ticket(
-    session: Session, draft: TicketDraft, *, actor: Actor, prefix: str, tz: ZoneInfo
+    session: Session,
+    draft: TicketDraft,
+    *,
+    actor: Actor,
+    prefix: str,
+    tz: ZoneInfo,
+    secret_key: str,
 ) -> tuple[Ticket, str]:
     """A new ticket in intake, hashed access code, its category path's tags; returns the code.
 
-    The plain access code is returned once and stored only as a hash.
+    The plain access code is returned once and stored only as a keyed hash.
     """
     at = clock.now()
     code = new_access_code()
     ticket = Ticket(
         number=next_number(session, prefix=prefix, tz=tz, at=at),
-        access_code_hash=hash_password(code),
+        access_code_hash=hash_access_code(code, secret_key),
         channel=draft.channel,
         type=draft.type,
         urgency=draft.urgency,

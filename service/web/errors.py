@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import i18n
@@ -29,7 +31,17 @@ _TITLES = {
     422: "Please check what you entered",
     429: "Too many requests",
     500: "Something went wrong on our side",
+    503: "The service is busy",
 }
+# The database could not take the request (SQLite's write lock held past the busy timeout, the
+# PostgreSQL server down or restarting, every pooled connection in use): nothing was written,
+# so the client may send the same request again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = (
+    "The service is very busy or briefly unavailable. Nothing was saved; "
+    "please send the same request again in a few seconds."
+)
 
 
 # A protocol with its own error bodies (Open311) renders errors under its path prefix itself.
@@ -70,6 +82,25 @@ def error_response(
     )
 
 
+def log_unavailable(request: Request, exc: BaseException) -> None:
+    """One line per refused request: the database's own message, without a stack trace."""
+    text = str(exc).strip()
+    log.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.url.path,
+        text.splitlines()[0] if text else type(exc).__name__,
+    )
+
+
+def unavailable(request: Request, exc: Exception) -> Response:
+    """503 with Retry-After when the database cannot take the request."""
+    log_unavailable(request, exc)
+    response = error_response(request, 503, i18n.gettext(UNAVAILABLE_MESSAGE))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     entries = []
     for error in exc.errors():
@@ -104,6 +135,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ReasonRequiredError)
     async def _reason(request: Request, exc: ReasonRequiredError) -> Response:
         return error_response(request, 400, str(exc), [{"field": "reason", "message": str(exc)}])
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeoutError)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        return unavailable(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -15,6 +15,7 @@ from service.places.models import Unit
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketType
 from service.tickets.states import Action
+from tests.conftest import TEST_SECRET
 from tests.factories import TZ
 from tests.factories import make_user as make_user
 
@@ -50,7 +51,7 @@ def ticket_awaiting_callback(
         requester_email=requester.get("email", ""),
     )
     ticket, _ = tickets.create_ticket(
-        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ
+        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ, secret_key=TEST_SECRET
     )
     actor = tickets.Actor.system()
     tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=actor)

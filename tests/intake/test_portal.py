@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from service.app import create_app
-from service.auth.secrets import verify_password
+from service.auth.secrets import access_code_matches
 from service.catalogue.models import CategoryTag, Tag
 from service.config import Settings
 from service.intake.attachments import stored_path
@@ -22,6 +22,7 @@ from service.notifications.models import Outbox, OutboxKind
 from service.routing.models import RoutingDecision, RoutingMethod
 from service.tickets.models import Ticket, TicketEvent, TicketTag
 from service.tickets.states import Status
+from tests.conftest import TEST_SECRET
 from tests.intake.helpers import City, complaint_fields, open_form, photo_bytes, seed_city
 
 
@@ -82,7 +83,9 @@ def test_filing_with_a_photo_shows_number_and_code_once_and_routes_the_ticket(
     assert ticket.status is Status.PENDING_SIGN_FOR and ticket.lead_unit_id == city.samr.id
     assert ticket.handling_due is not None and ticket.sign_for_due is not None
     assert ticket.requester_phone == "+8613812345678"
-    assert code not in ticket.access_code_hash and verify_password(code, ticket.access_code_hash)
+    assert code not in ticket.access_code_hash and access_code_matches(
+        code, ticket.access_code_hash, TEST_SECRET
+    )
     actions = [
         e.action
         for e in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))

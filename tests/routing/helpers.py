@@ -13,6 +13,7 @@ from service.routing import ruleset
 from service.sla.models import DeadlinePolicy
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketType
+from tests.conftest import TEST_SECRET
 from tests.factories import TZ, make_area, make_category, make_unit, make_user
 
 
@@ -101,7 +102,7 @@ def new_ticket(
         requester_phone="13800000000",
     )
     ticket, _ = tickets.create_ticket(
-        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ
+        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ, secret_key=TEST_SECRET
     )
     return ticket
 

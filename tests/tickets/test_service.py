@@ -11,9 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from service import clock
+from service.auth.secrets import access_code_matches
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketEvent, Visibility
 from service.tickets.states import Action, CloseReason, IllegalTransitionError, Status
+from tests.conftest import TEST_SECRET
 from tests.factories import make_ticket
 from tests.tickets.test_states import ALLOWED
 
@@ -60,7 +62,10 @@ def test_new_ticket_gets_number_and_hashed_code(session: Session) -> None:
         second, _ = make_ticket(session)
     assert first.number == "BT2611290001"
     assert second.number == "BT2611290002"
-    assert code not in first.access_code_hash and first.access_code_hash.startswith("$argon2")
+    assert code not in first.access_code_hash and first.access_code_hash.startswith("hmac-sha256$")
+    assert access_code_matches(code.lower(), first.access_code_hash, TEST_SECRET)
+    assert not access_code_matches(code, first.access_code_hash, "another server's secret")
+    assert not access_code_matches(code, second.access_code_hash, TEST_SECRET)
     [event] = _events(session, first)
     assert (event.action, event.to_status, event.visibility) == (
         "create",

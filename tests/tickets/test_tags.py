@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from service.catalogue.models import Category, CategoryTag, Tag
 from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketTag, TicketType
+from tests.conftest import TEST_SECRET
 from tests.factories import TZ, make_category
 
 TAGS = {
@@ -51,7 +52,7 @@ def _file(session: Session, category: Category) -> Ticket:
         category_id=category.id,
     )
     ticket, _code = tickets.create_ticket(
-        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ
+        session, draft, actor=tickets.Actor.citizen(), prefix="BT", tz=TZ, secret_key=TEST_SECRET
     )
     return ticket
 
