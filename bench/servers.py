@@ -48,14 +48,18 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> Server:
-        output = self.log.open("ab") if self.log else subprocess.DEVNULL
-        self.process = subprocess.Popen(  # noqa: S603 - our own command line
-            self.argv,
-            env=self.env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        output = self.log.open("ab") if self.log else None
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command line
+                self.argv,
+                env=self.env,
+                stdout=output or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy of the descriptor
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

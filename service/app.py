@@ -33,7 +33,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
+        engine = make_engine(
+            settings.effective_database_url,
+            echo=settings.sql_echo,
+            busy_seconds=settings.database_busy_seconds,
+        )
         app.state.engine = engine
         # The router's model and jieba's dictionary load now, not in a citizen's first filing.
         warm_up_routing(engine)

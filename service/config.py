@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     hotline_number: str = "12345"
     default_locale: str = "zh_CN"
     sql_echo: bool = False
+    # How long a request waits for SQLite's write turn or a pooled connection before it
+    # answers 503 with Retry-After (nothing written; the client sends it again).
+    database_busy_seconds: float = Field(default=10.0, gt=0, le=120)
 
     # Citizen portal limits (the portal issue reads these).
     upload_max_files: int = Field(default=5, ge=0, le=20)

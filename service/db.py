@@ -82,23 +82,27 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
-# How long a SQLite writer waits for the write lock (and a request for a pooled connection).
-SQLITE_BUSY_SECONDS = 10
+# How long a writer waits for its turn (SQLite) or a request for a pooled connection, unless
+# the settings say otherwise (CIVIC_DATABASE_BUSY_SECONDS).
+BUSY_SECONDS = 10.0
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers work while one writer commits; the busy timeout queues writers
-    # instead of failing at once; SQLite leaves foreign keys off unless asked.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_seconds: float) -> Any:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets readers work while one writer commits; the busy timeout covers writers
+        # outside the writer queue (another program); SQLite leaves foreign keys off.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return pragmas
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (psycopg 3)."""
+def make_engine(url: str, *, echo: bool = False, busy_seconds: float = BUSY_SECONDS) -> Engine:
+    """An engine for SQLite (WAL, foreign keys, queued writers) or PostgreSQL (psycopg 3)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -108,21 +112,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # for the one write lock before the request answers 503.
         in_file = bool(path) and path != ":memory:"
         pooling: dict[str, Any] = (
-            {"poolclass": QueuePool, "pool_size": 8, "max_overflow": 32}
+            {
+                "poolclass": QueuePool,
+                "pool_size": 8,
+                "max_overflow": 32,
+                "pool_timeout": busy_seconds,
+            }
             if in_file
             else {"poolclass": NullPool}
         )
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            connect_args={"check_same_thread": False, "timeout": busy_seconds},
             **pooling,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_seconds))
         if in_file:
-            writelock.install(engine, Path(path), SQLITE_BUSY_SECONDS)
+            writelock.install(engine, Path(path), busy_seconds)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # pre-ping: after a server restart the first request gets a fresh connection, not an error.
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=busy_seconds,
+    )
 
 
 @contextmanager
