@@ -144,11 +144,13 @@ def run(backend: str, url: str, folder: Path, args: argparse.Namespace) -> list[
             with make_server(url, folder, args.workers) as server:
                 # A short warm-up fills the pools; its requests are not counted.
                 asyncio.run(load.drive(server.url, path, load.complaint, clients=4, seconds=1))
+                cpu_before = server.cpu_seconds()
                 result = asyncio.run(
                     load.drive(
                         server.url, path, load.complaint, clients=clients, seconds=args.seconds
                     )
                 )
+                result.server_cpu_seconds = server.cpu_seconds() - cpu_before
             if name == "filing":
                 numbers.extend(result.numbers)
             measured[name] = result.figures()

@@ -86,6 +86,7 @@ class Result:
     """What a load run saw: latencies of the answered requests and counts by outcome."""
 
     seconds: float
+    server_cpu_seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     numbers: list[str] = field(default_factory=list)
@@ -103,6 +104,10 @@ class Result:
             "p95_ms": round(cuts[94] * 1000, 1),
             "p99_ms": round(cuts[98] * 1000, 1),
             "errors": {k: v for k, v in sorted(self.outcomes.items()) if k != "201"},
+            # The server's own CPU per answered request, whatever else the machine ran.
+            "server_cpu_ms_per_request": round(
+                1000 * self.server_cpu_seconds / max(1, sum(self.outcomes.values())), 2
+            ),
         }
 
 

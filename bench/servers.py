@@ -73,6 +73,22 @@ class Server:
         self.stop()
         raise RuntimeError(f"server did not answer /healthz within {timeout:.0f} s: {self.argv}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by every process of the server's group."""
+        if self.process is None:
+            return 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended while we looked
+            # After the command: state, ppid, pgrp, ... utime is field 14, stime 15 (1-based).
+            if int(fields[2]) == self.process.pid:
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
     def kill(self) -> None:
         """SIGKILL to every process of the server: no clean-up, no finished requests."""
         if self.process is None:

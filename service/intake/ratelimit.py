@@ -12,8 +12,9 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, case, delete, func, insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from service.config import Settings
 from service.intake.models import RateLimitHit
@@ -41,29 +42,36 @@ def key_for(secret_key: str, scope: str, subject: str) -> str:
 def exceeded(
     session: Session, limits: list[Limit], *, secret_key: str, now: datetime
 ) -> Limit | None:
-    """The first limit already used up, counted in SQL; None when every limit has room."""
-    for limit in limits:
-        if not limit.subject:
-            continue
-        used = session.exec(
-            select(func.count())
-            .select_from(RateLimitHit)
-            .where(
-                RateLimitHit.key == key_for(secret_key, limit.scope, limit.subject),
-                col(RateLimitHit.at) > now - limit.window,
-            )
-        ).one()
-        if used >= limit.max_hits:
+    """The first limit already used up, counted in one SQL query; None when all have room."""
+    active = [limit for limit in limits if limit.subject]
+    if not active:
+        return None
+    keys = [key_for(secret_key, limit.scope, limit.subject) for limit in active]
+    counts = [
+        func.count(
+            case((and_(RateLimitHit.key == key, col(RateLimitHit.at) > now - limit.window), 1))
+        )
+        for key, limit in zip(keys, active, strict=True)
+    ]
+    oldest = now - max(limit.window for limit in active)
+    used = session.execute(
+        sa_select(*counts).where(col(RateLimitHit.key).in_(keys), col(RateLimitHit.at) > oldest)
+    ).one()
+    for limit, count in zip(active, used, strict=True):
+        if count >= limit.max_hits:
             return limit
     return None
 
 
 def hit(session: Session, limits: list[Limit], *, secret_key: str, now: datetime) -> None:
-    """Count one action against each limit (in the caller's transaction)."""
-    for limit in limits:
-        if limit.subject:
-            session.add(RateLimitHit(key=key_for(secret_key, limit.scope, limit.subject), at=now))
-    session.flush()
+    """Count one action against each limit (in the caller's transaction, one INSERT)."""
+    rows = [
+        {"key": key_for(secret_key, limit.scope, limit.subject), "at": now}
+        for limit in limits
+        if limit.subject
+    ]
+    if rows:
+        session.execute(insert(RateLimitHit), rows)
 
 
 def submission_limits(settings: Settings, *, client: str, phone: str) -> list[Limit]:

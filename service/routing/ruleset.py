@@ -80,14 +80,20 @@ def pure_rules(session: Session, rule_set: RuleSet | None) -> list[rules.Rule]:
     return [as_rule(r) for r in rules_of(session, rule_set.id)] if rule_set and rule_set.id else []
 
 
-def street_offices(session: Session) -> dict[str, str]:
-    """Street area code → its street office's unit code (street offices are coded S-<street>)."""
-    codes = set(session.exec(select(Area.code)))
+def street_offices(session: Session, *, street: str | None = None) -> dict[str, str]:
+    """Street area code → its street office's unit code (street offices are coded S-<street>).
+
+    With `street`, only that street's entry (routing one ticket needs no more).
+    """
+    areas = select(Area.code)
+    offices = select(Unit.code).where(Unit.unit_class == UnitClass.STREET_OFFICE, Unit.active)
+    if street is not None:
+        areas = areas.where(Area.code == street)
+        offices = offices.where(Unit.code == f"S-{street}")
+    codes = set(session.exec(areas))
     return {
         code[2:]: code
-        for code in session.exec(
-            select(Unit.code).where(Unit.unit_class == UnitClass.STREET_OFFICE, Unit.active)
-        )
+        for code in session.exec(offices)
         if code.startswith("S-") and code[2:] in codes
     }
 

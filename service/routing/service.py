@@ -265,7 +265,9 @@ def route_new_ticket(
     current = ruleset.published(session)
     facts = facts_of(session, ticket)
     outcome = rules.evaluate(
-        ruleset.pure_rules(session, current), facts, ruleset.street_offices(session)
+        ruleset.pure_rules(session, current),
+        facts,
+        ruleset.street_offices(session, street=facts.street),
     )
     fired = outcome.fired
     model_version, suggestions = suggested or learning.suggest(session, facts.text)
