@@ -129,9 +129,9 @@ def file_complaint(
     its clocks and queue the confirmation.
 
     The slow parts come first, before anything is written: the routing model reads the text and
-    the files go to disk. The ticket's number is taken only then, because from that moment until
-    the request commits every other filing of the day waits (the day's counter row is locked on
-    PostgreSQL; SQLite has one writer).
+    the files go to disk. The ticket's number is taken last, because from that moment until the
+    request commits every other filing of the day waits (the day's counter row is locked on
+    PostgreSQL); SQLite has one writer, which the writes wait for in turn.
     """
     suggested = learning.suggest(
         session, learning.ticket_text(data.title, data.description, data.request_text)
@@ -165,6 +165,7 @@ def file_complaint(
         prefix=settings.city_code,
         tz=settings.tz,
         secret_key=settings.secret_key,
+        number_later=True,
     )
     created = (
         session.exec(
@@ -181,7 +182,15 @@ def file_complaint(
     assert ticket.id is not None
     for code, value in (answers or {}).items():
         session.add(TicketAnswer(ticket_id=ticket.id, code=code, value=value))
-    unit = open_and_route(session, settings, ticket, actor=INTAKE, suggested=suggested)
+    tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=INTAKE)
+    decision = routing.route_new_ticket(
+        session, ticket, settings=settings, suggested=suggested, notify=False
+    )
+    # From here to the commit, every other filing of the day waits: only the writes that
+    # carry the number (the units' webhooks, the citizen's confirmation) come after it.
+    tickets.assign_number(session, ticket, prefix=settings.city_code, tz=settings.tz)
+    routing.notify_dispatch(session, ticket, decision)
+    unit = session.get(Unit, decision.lead_unit_id) if decision.lead_unit_id else None
     _queue_confirmation(session, settings, ticket, unit, emails)
     return Filed(ticket=ticket, access_code=code, lead_unit=unit, attachments=stored)
 

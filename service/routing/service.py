@@ -145,6 +145,7 @@ def dispatch(
     score: float | None = None,
     due_soon: clocks.DueSoon | None = None,
     fresh: bool = False,
+    notify: bool = True,
     top3: list[dict[str, Any]] | None = None,
     urgency: str = "",
     handling_override: str = "",
@@ -237,9 +238,21 @@ def dispatch(
         redispatch=redispatch,
     )
     session.add(decision)
-    webhooks.queue_dispatch(session, ticket, lead=lead, assisting=assisting, decision=decision)
+    if notify:
+        webhooks.queue_dispatch(session, ticket, lead=lead, assisting=assisting, decision=decision)
     tickets.flush(session, ticket)
     return decision
+
+
+def notify_dispatch(session: Session, ticket: Ticket, decision: RoutingDecision) -> None:
+    """Queue the units' webhooks of a dispatch made with `notify=False` (intake: once the
+    ticket has its number, which the payload carries)."""
+    if decision.lead_unit_id is None:
+        return
+    lead = session.get(Unit, decision.lead_unit_id)
+    assisting = [u for i in decision.assisting_unit_ids if (u := session.get(Unit, i))]
+    assert lead is not None
+    webhooks.queue_dispatch(session, ticket, lead=lead, assisting=assisting, decision=decision)
 
 
 def route_new_ticket(
@@ -248,6 +261,7 @@ def route_new_ticket(
     *,
     settings: Settings | None = None,
     suggested: tuple[int | None, list[learning.Suggestion]] | None = None,
+    notify: bool = True,
 ) -> RoutingDecision:
     """Intake's routing: a catalogue rule, else a model suggestion above the threshold, else triage.
 
@@ -295,6 +309,7 @@ def route_new_ticket(
                 handling_override=fired.rule.handling_override,
                 due_soon=due_soon,
                 fresh=fresh,
+                notify=notify,
             )
         steps.append(
             explanations.rule_unit_unavailable(
@@ -327,6 +342,7 @@ def route_new_ticket(
                 top3=top3,
                 due_soon=due_soon,
                 fresh=fresh,
+                notify=notify,
             )
     return queue(session, ticket, steps=steps, model_version=model_version, top3=top3)
 

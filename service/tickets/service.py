@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -124,15 +125,22 @@ def create_ticket(
     prefix: str,
     tz: ZoneInfo,
     secret_key: str,
+    number_later: bool = False,
 ) -> tuple[Ticket, str]:
     """A new ticket in intake, hashed access code, its category path's tags; returns the code.
 
-    The plain access code is returned once and stored only as a keyed hash.
+    The plain access code is returned once and stored only as a keyed hash. With
+    `number_later` the row carries a provisional number until `assign_number`, which the
+    caller must call before it commits (see there).
     """
     at = clock.now()
     code = new_access_code()
     ticket = Ticket(
-        number=next_number(session, prefix=prefix, tz=tz, at=at),
+        number=(
+            PROVISIONAL + secrets.token_hex(9)
+            if number_later
+            else next_number(session, prefix=prefix, tz=tz, at=at)
+        ),
         access_code_hash=hash_access_code(code, secret_key),
         channel=draft.channel,
         type=draft.type,
@@ -172,6 +180,23 @@ def create_ticket(
         data={"channel": draft.channel.value},
     )
     return ticket, code
+
+
+# A provisional number never leaves the transaction: it cannot look like a real one.
+PROVISIONAL = "~"
+
+
+def assign_number(session: Session, ticket: Ticket, *, prefix: str, tz: ZoneInfo) -> str:
+    """Give a ticket written with a provisional number its real one, as the filing's last step.
+
+    Taking the number locks the day's counter until commit (gapless numbers need that), so a
+    filing that takes it after routing, clocks and events holds the lock only for its last few
+    writes instead of the whole filing.
+    """
+    assert ticket.number.startswith(PROVISIONAL), "a ticket gets its number once"
+    ticket.number = next_number(session, prefix=prefix, tz=tz, at=ticket.created_at)
+    flush(session, ticket)
+    return ticket.number
 
 
 def _copy_category_tags(session: Session, ticket: Ticket, category_id: int) -> None:
