@@ -237,7 +237,7 @@ def _delta(seconds: int) -> str:
     return _style().units.join(parts)
 
 
-def _holiday(name: str) -> str:
+def holiday_name(name: str) -> str:
     """The official holiday's name in the current language (the package has both)."""
     if current_locale() != "zh_CN":
         return name
@@ -264,7 +264,7 @@ def _special(step: Mapping[str, Any]) -> str:
     if step.get("kind") == "local_work":
         return _("local working day")
     if step.get("holiday"):
-        return _("make-up working day for %(holiday)s") % {"holiday": _holiday(step["holiday"])}
+        return _("make-up working day for %(holiday)s") % {"holiday": holiday_name(step["holiday"])}
     return _("make-up working day")
 
 
@@ -320,7 +320,7 @@ def _skip(step: Mapping[str, Any], year: int | None) -> str:
     reasons: list[str] = []
     for reason in step["reasons"]:
         if reason == "holiday":
-            names = style.names.join(_holiday(name) for name in step.get("holidays") or [])
+            names = style.names.join(holiday_name(name) for name in step.get("holidays") or [])
             reasons.append(_("%(names)s holiday") % {"names": names})
         elif reason == "local_rest":
             reasons.append(_("local rest day"))
