@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service import clock, i18n
 from service.sla import arrangement_file, arrangements, recompute, traces
-from service.sla.calendar import WorkCalendar
+from service.sla.calendar import SHANGHAI, WorkCalendar
 from service.sla.holidays import ArrangedDay, statutory_days
 from service.sla.models import CalendarArrangement
 
@@ -240,7 +240,8 @@ def _entered_line(year: int, days: dict[date, ArrangedDay]) -> str:
 
 
 def _move_line(move: recompute.Move) -> str:
-    return f"{move.ticket} {move.clock}: {move.old.isoformat()} -> {move.new.isoformat()}"
+    old, new = (moment.astimezone(SHANGHAI).isoformat() for moment in (move.old, move.new))
+    return f"{move.ticket} {move.clock}: {old} -> {new}"
 
 
 def _export(year: int, engine: Engine | None) -> int:
