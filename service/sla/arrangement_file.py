@@ -19,6 +19,7 @@ import chinese_calendar  # type: ignore[import-untyped, unused-ignore]
 
 from service.i18n import gettext
 from service.sla.holidays import HOLIDAY_NAMES, ArrangedDay, statutory_days
+from service.sla.traces import holiday_name
 from service.tickets.reasons import N_
 
 __all__ = ["HEADER", "ArrangedDay", "ArrangementError", "format_rows", "parse", "package_year"]
@@ -41,7 +42,10 @@ class ArrangementError(ValueError):
 
     def render(self) -> str:
         """The message in the current locale, with the line it is about."""
-        text = gettext(self.message) % self.params if self.params else gettext(self.message)
+        params = dict(self.params)
+        if "holiday" in params:  # the holiday by its name in the reader's language
+            params["holiday"] = holiday_name(str(params["holiday"]))
+        text = gettext(self.message) % params if params else gettext(self.message)
         if not self.line:
             return text
         return gettext("line %(line)s: %(message)s") % {"line": self.line, "message": text}
