@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, delete, select
 
 from service.auth.models import User
-from service.sla.calendar import WorkCalendar
+from service.sla.calendar import OFFICIAL_CALENDAR_YEARS, WorkCalendar
 from service.sla.holidays import ArrangedDay
 from service.sla.models import CalendarArrangement, CalendarArrangementDay, CalendarOverride
 
@@ -65,6 +65,23 @@ def enter(
         saved.append(row)
     session.flush()
     return saved
+
+
+def enter_package_years(session: Session, now: datetime, *, since: int) -> list[int]:
+    """The demo's arrangements: the years from `since` that the chinesecalendar package knows,
+    entered as the State Council published them (the deadlines already follow them)."""
+    from importlib.metadata import version
+
+    from service.sla.arrangement_file import package_year
+
+    first, last = OFFICIAL_CALENDAR_YEARS
+    years = {y: package_year(y) for y in range(max(first, since), last + 1)}
+    source = f"chinesecalendar {version('chinesecalendar')}"
+    for row in enter(session, years, source=source, now=now):
+        row.recompute_after, row.recomputed_at = None, now  # the same days: nothing moves
+        session.add(row)
+    session.flush()
+    return sorted(years)
 
 
 def arrangements(session: Session) -> list[CalendarArrangement]:

@@ -3,7 +3,7 @@ deadlines of open tickets move, and the sweep, the ladder and the metrics follow
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -180,3 +180,15 @@ def test_the_job_goes_batch_by_batch_and_leaves_closed_tickets_and_other_years(
     with Session(engine) as session, clock.frozen(now):
         recompute.recompute_deadlines(session, now)  # nothing pending: nothing happens
         assert len(session.exec(select(DeadlineMove)).all()) == 2
+
+
+def test_the_demo_enters_the_years_the_package_knows(session: Session) -> None:
+    now = datetime(2026, 12, 8, 9, 0, tzinfo=TZ)
+    years = arrangements.enter_package_years(session, now, since=2025)
+    assert years[:2] == [2025, 2026]
+    calendar = arrangements.load_calendar(session)
+    assert calendar.arrangements[2026][date(2026, 2, 28)].working  # a make-up Saturday
+    assert not calendar.is_arranged(2027)
+    row = session.get(CalendarArrangement, 2026)
+    assert row is not None and row.recompute_after is None
+    assert row.source.startswith("chinesecalendar ")

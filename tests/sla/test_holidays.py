@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import chinese_calendar
 import pytest
@@ -105,3 +106,10 @@ def test_the_package_arrangement_exports_as_a_file_that_gives_the_same_deadlines
     start = datetime(2026, 2, 13, 10, tzinfo=SHANGHAI)
     for n in (1, 3, 10, 60):
         assert entered.add_working_days(start, n).at == WorkCalendar().add_working_days(start, n).at
+
+
+def test_the_readme_example_is_a_valid_file_of_the_2027_statutory_days() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```csv\n", 1)[1].split("```", 1)[0]
+    years = arrangement_file.parse(example)
+    assert {day: d.holiday for day, d in years[2027].items()} == STATUTORY_2027
