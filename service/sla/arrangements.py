@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -106,17 +106,17 @@ class Provisional:
     The entered years are read once per page, on the first deadline shown.
     """
 
-    session_factory: object  # a callable returning a Session, or None on pages without a database
+    session_factory: Callable[[], Session] | None  # None: no database (the built-in calendar)
     _calendar: WorkCalendar | None = None
 
     def calendar(self) -> WorkCalendar:
+        """The calendar of the database, read on first use."""
         if self._calendar is None:
-            factory = self.session_factory
-            if callable(factory):
-                with factory() as session:
-                    self._calendar = load_calendar(session)
-            else:
+            if self.session_factory is None:
                 self._calendar = WorkCalendar()
+            else:
+                with self.session_factory() as session:
+                    self._calendar = load_calendar(session)
         return self._calendar
 
     def __call__(self, moment: datetime | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,9 +30,7 @@ def calendar_context(request: Request) -> dict[str, Any]:
     """Every page may ask whether a deadline is provisional; an administrator is told, from
     1 October, that next year's arrangement is missing."""
     engine = getattr(request.app.state, "engine", None)
-    provisional = arrangements.Provisional(
-        (lambda: Session(engine)) if engine is not None else None
-    )
+    provisional = arrangements.Provisional(None if engine is None else partial(Session, engine))
     user = getattr(request.state, "user", None)
     missing = None
     if user is not None and user.role in ADMIN_ROLES and engine is not None:

@@ -121,3 +121,20 @@ def test_the_workbench_says_a_deadline_is_provisional_and_refuses_a_statutory_ho
         assert status == 422
         assert "该日不是工作日，请选择工作日。" in refused
         assert 'value="2027-01-01"' in refused  # kept as typed
+
+
+def test_an_admin_uploads_the_file_instead_of_pasting_it(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    _admin(client, session, settings)
+    token = csrf_token(client, PAGE)
+    response = client.post(
+        PAGE,
+        data={"arrangement": "", "csrf_token": token},
+        files={"file": ("arrangement-2027.csv", ARRANGEMENT_2027.encode(), "text/csv")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    row = session.get(CalendarArrangement, 2027)
+    assert row is not None and row.source == "arrangement-2027.csv"
+    assert "arrangement-2027.csv" in client.get(PAGE).text
