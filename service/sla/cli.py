@@ -3,6 +3,7 @@
     civic calendar add-working-days START N [--lang en|zh_CN]
     civic calendar import FILE [--lang en|zh_CN]
     civic calendar export YEAR
+    civic calendar recompute YEAR [--lang en|zh_CN]
 
 START is an ISO 8601 datetime (``2025-09-30T10:00``, ``2025-09-30 10:00+08:00``,
 ``2025-09-30T02:00Z``). Without an offset it is Asia/Shanghai local time. A bare date
@@ -18,6 +19,9 @@ arrangements and the city's own days) when the configured database is there, the
 replaces that year's) and then recomputes the stored deadlines of open tickets reaching into it,
 a batch per transaction, printing each one that moved. ``export`` prints a year's arrangement in
 the file format: the entered one, else the package's, else the statutory days of the rules.
+``recompute`` computes again, on today's calendar, the stored deadlines of open tickets reaching
+into YEAR without entering anything: for deadlines stored before the calendar knew a provisional
+year's statutory holidays, or after a change of the city's own days.
 
 ``run`` takes the arguments after ``civic calendar``; a leading ``calendar`` is tolerated.
 """
@@ -87,6 +91,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "export", help="print a year's arrangement in the file format", description=""
     )
     export.add_argument("year", metavar="YEAR", type=int, help="the year, e.g. 2027")
+    again = commands.add_parser(
+        "recompute",
+        help="compute again the stored deadlines of open tickets reaching into YEAR",
+        description="",
+    )
+    again.add_argument("year", metavar="YEAR", type=int, help="the year, e.g. 2027")
+    again.add_argument(
+        "--lang", choices=i18n.LOCALES, default="en", help="language of the output (default: en)"
+    )
     return parser
 
 
@@ -137,6 +150,9 @@ def run(argv: list[str], settings: Settings | None = None) -> int:
             return _import(args, engine)
         if args.command == "export":
             return _export(args.year, engine)
+        if args.command == "recompute":
+            with i18n.use_locale(args.lang):
+                return _recompute(args.year, engine)
         return _add_working_days(args, engine)
     finally:
         if engine is not None:
@@ -228,6 +244,25 @@ def _import(args: argparse.Namespace, engine: Engine | None) -> int:
                         moved += 1
                         print(_move_line(move))
         print(i18n.ngettext("%(n)s deadline moved", "%(n)s deadlines moved", moved) % {"n": moved})
+    return 0
+
+
+def _recompute(year: int, engine: Engine | None) -> int:
+    from service.db import session_scope
+
+    if engine is None:
+        return _fail(i18n.gettext("no database yet: run `civic migrate` first"))
+    moved, after = 0, 0
+    while True:  # one transaction a batch
+        with session_scope(engine) as session:
+            moves, last = recompute.recompute_year(session, year, clock.now(), after=after)
+        for move in moves:
+            print(_move_line(move))
+        moved += len(moves)
+        if last is None:
+            break
+        after = last
+    print(i18n.ngettext("%(n)s deadline moved", "%(n)s deadlines moved", moved) % {"n": moved})
     return 0
 
 

@@ -90,20 +90,32 @@ def recompute_deadlines(session: Session, now: datetime) -> None:
 def recompute_batch(
     session: Session, arrangement: CalendarArrangement, now: datetime, *, batch: int = BATCH
 ) -> list[Move]:
-    """The next `batch` open tickets with a deadline on or after 1 January of the year; when
-    none is left the arrangement's recompute is done."""
+    """The arrangement's next batch; when no ticket is left its recompute is done."""
     assert arrangement.recompute_after is not None
+    moves, last = recompute_year(
+        session, arrangement.year, now, after=arrangement.recompute_after, batch=batch
+    )
+    if last is None:
+        arrangement.recompute_after, arrangement.recomputed_at = None, now
+    else:
+        arrangement.recompute_after = last
+    session.add(arrangement)
+    session.flush()
+    return moves
+
+
+def recompute_year(
+    session: Session, year: int, now: datetime, *, after: int = 0, batch: int = BATCH
+) -> tuple[list[Move], int | None]:
+    """The next `batch` open tickets after id `after` with a deadline on or after 1 January of
+    the year: (what moved, the last ticket id done, or None when none is left)."""
     calendar = work_calendar(session)
-    year_start = datetime.combine(date(arrangement.year, 1, 1), datetime.min.time(), calendar.tz)
+    year_start = datetime.combine(date(year, 1, 1), datetime.min.time(), calendar.tz)
     reaching = or_(*(col(getattr(Ticket, name)) >= year_start for name in CLOCK_FIELDS))
     found = list(
         session.exec(
             select(Ticket)
-            .where(
-                col(Ticket.id) > arrangement.recompute_after,
-                col(Ticket.status).not_in(_DONE),
-                reaching,
-            )
+            .where(col(Ticket.id) > after, col(Ticket.status).not_in(_DONE), reaching)
             .order_by(col(Ticket.id))
             .limit(batch)
         )
@@ -113,22 +125,11 @@ def recompute_batch(
     rule = DueSoon.from_settings()
     for ticket in found:
         assert ticket.id is not None
-        moves += _recompute(
-            session,
-            ticket,
-            latest.get(ticket.id, {}),
-            calendar,
-            arrangement.year,
-            year_start,
-            rule,
-            now,
-        )
-        arrangement.recompute_after = ticket.id
-    if len(found) < batch:
-        arrangement.recompute_after, arrangement.recomputed_at = None, now
-    session.add(arrangement)
+        stored = latest.get(ticket.id, {})
+        moves += _recompute(session, ticket, stored, calendar, year, year_start, rule, now)
     session.flush()
-    return moves
+    last = found[-1].id if len(found) == batch else None
+    return moves, last
 
 
 def _latest_traces(session: Session, ids: list[int]) -> dict[int, dict[str, list[Any]]]:

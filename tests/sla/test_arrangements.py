@@ -192,3 +192,24 @@ def test_the_demo_enters_the_years_the_package_knows(session: Session) -> None:
     row = session.get(CalendarArrangement, 2026)
     assert row is not None and row.recompute_after is None
     assert row.source.startswith("chinesecalendar ")
+
+
+def test_deadlines_stored_before_the_statutory_days_were_known_are_put_right(
+    settings: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = _ticket(engine)
+    wrong = datetime(2027, 2, 8, 10, 0, tzinfo=TZ)  # as stored when 2027 was Mon-Fri only
+    with Session(engine) as session:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).one()
+        ticket.handling_due = wrong
+        session.commit()
+    # The stored trace is recomputed: the statutory Spring Festival (5-8 Feb) is skipped.
+    assert run(["recompute", "2027"], settings) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{number} handling_due: 2027-02-08T10:00:00+08:00 -> 2027-02-10T10:00:00+08:00",
+        "1 deadline moved",
+    ]
+    assert _stored(engine, number).handling_due == PROVISIONAL_DUE
+    assert run(["recompute", "2027"], settings) == 0
+    assert capsys.readouterr().out.splitlines() == ["0 deadlines moved"]
