@@ -106,6 +106,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(supervision_pages.router)
     app.include_router(topic_pages.router)
     app.include_router(transparency.router)
+    from service.sla import pages as calendar_pages
+
+    app.include_router(calendar_pages.router)
     _include_hotline(app)
 
     @app.get("/healthz", tags=["operations"])

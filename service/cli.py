@@ -282,7 +282,7 @@ def _positive(text: str) -> int:
 def _register_calendar(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     calendar = sub.add_parser(
         "calendar",
-        help="working-day arithmetic: civic calendar add-working-days START N",
+        help="working days: civic calendar add-working-days START N | import FILE | export YEAR",
         add_help=False,
         prefix_chars="+",  # every option (--help too) belongs to `civic calendar` itself
     )
@@ -293,7 +293,7 @@ def _register_calendar(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     from service.sla import cli as calendar_cli
 
-    return calendar_cli.run(list(args.calendar_args))
+    return calendar_cli.run(list(args.calendar_args), settings)
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:

@@ -25,6 +25,7 @@ from service.notifications.jobs import deliver_outbox, deliver_webhooks
 from service.routing.jobs import retrain as retrain_routing_model
 from service.sla import lease
 from service.sla.jobs import supervision_ladder
+from service.sla.recompute import recompute_deadlines
 
 log = logging.getLogger(__name__)
 Job = Callable[[Session, datetime], None]
@@ -44,6 +45,8 @@ JOBS: list[ScheduledJob] = [
     ScheduledJob("prune_rate_limit_hits", prune_rate_limit_hits, every_seconds=3600),
     # Reminder, supervision notice, public criticism; overdue sign-fors (service/sla/jobs.py).
     ScheduledJob("supervision_ladder", supervision_ladder, every_seconds=300),
+    # Deadlines moved by a newly entered holiday arrangement, a batch a tick (service/sla).
+    ScheduledJob("recompute_deadlines", recompute_deadlines, every_seconds=60),
     # The callback queue (branch supervision) and the monthly report register here too.
     ScheduledJob("deliver_webhooks", deliver_webhooks, every_seconds=30),
     ScheduledJob("retrain_routing_model", retrain_routing_model, every_seconds=24 * 3600),

@@ -69,6 +69,10 @@ def seed_demo(session: Session) -> LoadSummary | None:
 
     seed_rule_set(session)
     seed_bootstrap_model(session)
+    from service.sla.arrangements import enter_package_years
+
+    # The holiday arrangements the calendar package knows, as a city would have entered them.
+    enter_package_years(session, clock.now(), since=clock.now().year - 1)
     return summary
 
 

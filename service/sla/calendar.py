@@ -7,10 +7,13 @@ local time zone (Asia/Shanghai by default).
 Which days are working days (``WorkCalendar.is_working_day``):
 
 1. the city's override table wins (True = working day, False = rest day);
-2. otherwise the State Council calendar as published in the ``chinesecalendar`` package,
-   including the weekend make-up working days (调休);
-3. for years the package has no data for, Monday to Friday; the trace of any computation that
-   touches such a year says so. A user's date never makes these functions raise.
+2. otherwise the year's official arrangement as entered by an administrator (``arrangements``:
+   holidays and weekend make-up working days, 调休), Mon-Fri on the days it does not list;
+3. otherwise the State Council calendar as published in the ``chinesecalendar`` package;
+4. for years with neither, the statutory holidays of the national rules
+   (``service.sla.holidays``) and Mon-Fri, with no make-up days: such a year is *provisional*,
+   and the trace of any computation that touches it says so (``Due.provisional_years``).
+   A user's date never makes these functions raise.
 
 Rules of the clocks:
 
@@ -49,6 +52,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar  # type: ignore[import-untyped, unused-ignore]
+
+from service.sla.holidays import ArrangedDay, statutory_days
 
 __all__ = [
     "DEFAULT_WORKING_HOURS",
@@ -108,6 +113,11 @@ class Due:
     at: datetime
     trace: list[TraceStep] = field(default_factory=list, hash=False)
 
+    @property
+    def provisional_years(self) -> list[int]:
+        """Years the computation crossed that have no official arrangement yet."""
+        return sorted({int(s["year"]) for s in self.trace if s.get("step") == "provisional"})
+
 
 @dataclass(frozen=True)
 class Duration:
@@ -138,7 +148,7 @@ class _Day:
     working: bool
     kind: str | None  # None = ordinary weekday; else _HOLIDAY/_WEEKEND/_LOCAL_*/_MAKE_UP
     name: str | None  # official holiday name (rest days and make-up days)
-    official: bool  # False when the year is outside the package's data (Mon-Fri assumed)
+    official: bool  # False when the year has no official arrangement (provisional)
 
     def special(self) -> dict[str, str]:
         """What sets a working day apart in a trace step: its kind and holiday, if any."""
@@ -157,6 +167,8 @@ class WorkCalendar:
     """Working days (official calendar + city overrides) and working hours in one time zone."""
 
     overrides: Mapping[date, bool] = field(default_factory=dict, hash=False)
+    # Entered official arrangements by year; a year listed here replaces the package's data.
+    arrangements: Mapping[int, Mapping[date, ArrangedDay]] = field(default_factory=dict, hash=False)
     working_hours: tuple[tuple[time, time], ...] = DEFAULT_WORKING_HOURS
     tz: tzinfo = SHANGHAI
 
@@ -169,6 +181,8 @@ class WorkCalendar:
                 raise TypeError(f"override for {day} must be True or False, got {working!r}")
             overrides[day] = working
         object.__setattr__(self, "overrides", MappingProxyType(overrides))
+        arranged = {int(y): MappingProxyType(dict(days)) for y, days in self.arrangements.items()}
+        object.__setattr__(self, "arrangements", MappingProxyType(arranged))
 
         windows = tuple((start, end) for start, end in self.working_hours)
         if not windows:
@@ -205,8 +219,13 @@ class WorkCalendar:
         """Override table first, then the official calendar; Mon-Fri for years it does not cover."""
         return self._classify(_check_date(d)).working
 
+    def is_arranged(self, year: int) -> bool:
+        """True when the year's working days are official (entered or in the package)."""
+        return year in self.arrangements or _package_knows(year)
+
     def _classify(self, d: date) -> _Day:
-        official = _official_day(d)
+        days = self.arrangements.get(d.year)
+        official = _official_day(d) if days is None else _arranged_day(d, days.get(d))
         override = self.overrides.get(d)
         if override is None or override == official.working:
             return official
@@ -396,10 +415,24 @@ class WorkCalendar:
 # --------------------------------------------------------------------------------------------
 
 
+def _package_knows(year: int) -> bool:
+    first_year, last_year = OFFICIAL_CALENDAR_YEARS
+    return first_year <= year <= last_year
+
+
+def _arranged_day(d: date, arranged: ArrangedDay | None) -> _Day:
+    """A day of an entered arrangement; a day it does not list is a plain weekday or weekend."""
+    if arranged is None:
+        return _Day(d.weekday() < 5, None if d.weekday() < 5 else _WEEKEND, None, True)
+    name = arranged.holiday or None
+    if arranged.working:
+        return _Day(True, _MAKE_UP, name, True)
+    return _Day(False, _HOLIDAY, name, True)
+
+
 @functools.lru_cache(maxsize=8192)
 def _official_day(d: date) -> _Day:
-    first_year, last_year = OFFICIAL_CALENDAR_YEARS
-    if first_year <= d.year <= last_year:
+    if _package_knows(d.year):
         try:
             on_holiday, name = chinese_calendar.get_holiday_detail(d)
         except NotImplementedError:
@@ -411,6 +444,9 @@ def _official_day(d: date) -> _Day:
             if label is not None and d.weekday() >= 5:
                 return _Day(True, _MAKE_UP, label, True)
             return _Day(True, None, None, True)
+    statutory = statutory_days(d.year).get(d)
+    if statutory is not None:
+        return _Day(False, _HOLIDAY, statutory, False)
     if d.weekday() >= 5:
         return _Day(False, _WEEKEND, None, False)
     return _Day(True, None, None, False)
@@ -440,10 +476,7 @@ class _Trace:
         info = self._calendar._classify(d)
         if not info.official and d.year not in self._noted:
             self._noted.add(d.year)
-            first, last = OFFICIAL_CALENDAR_YEARS
-            self._steps.append(
-                {"step": "no_official_data", "year": d.year, "covered": [first, last]}
-            )
+            self._steps.append({"step": "provisional", "year": d.year})
         return info
 
     def step(self, kind: str, /, **params: Any) -> None:

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from service import clock
 from service.catalogue.models import Category
 from service.places.models import Unit
-from service.sla import traces
+from service.sla import arrangements, traces
 from service.sla.calendar import Due, TraceStep, WorkCalendar
-from service.sla.models import CalendarOverride, DeadlinePolicy, DueWarning
+from service.sla.models import DeadlinePolicy, DueWarning
 from service.sla.policies import PolicyRow, choose, parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, Visibility
@@ -66,9 +66,8 @@ def set_warning(session: Session, ticket: Ticket, **warn_at: datetime | None) ->
 
 
 def work_calendar(session: Session) -> WorkCalendar:
-    """The official calendar with the city's overrides applied."""
-    overrides = {o.day: o.working for o in session.exec(select(CalendarOverride))}
-    return WorkCalendar(overrides=overrides)
+    """The official calendar (entered arrangements first) with the city's overrides applied."""
+    return arrangements.load_calendar(session)
 
 
 def policy_rows(session: Session) -> list[PolicyRow]:

@@ -1,4 +1,4 @@
-"""Deadline policies, calendar overrides, warnings, pauses, extensions, the ladder, job leases."""
+"""Deadline policies, calendar overrides and arrangements, warnings, pauses, extensions, leases."""
 
 from __future__ import annotations
 
@@ -37,6 +37,48 @@ class CalendarOverride(SQLModel, table=True):
     day: date = Field(primary_key=True)
     working: bool
     note: str = Field(default="", max_length=120)
+
+
+class CalendarArrangement(SQLModel, table=True):
+    """A year's official holiday arrangement as entered; its deadlines are no longer provisional.
+
+    `recompute_after` is where the recompute job stands (the last ticket id done): None when
+    no recompute is due; the job clears it when every open ticket has been looked at.
+    """
+
+    __tablename__ = "calendar_arrangement"
+
+    year: int = Field(primary_key=True)
+    source: str = Field(default="", max_length=200)
+    entered_at: datetime = Field(sa_type=UTCDateTime)
+    entered_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    recompute_after: int | None = None
+    recomputed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CalendarArrangementDay(SQLModel, table=True):
+    """One date of an arrangement: a holiday (rest day, with its name) or a make-up working day."""
+
+    __tablename__ = "calendar_arrangement_day"
+
+    day: date = Field(primary_key=True)
+    year: int = Field(foreign_key="calendar_arrangement.year", index=True)
+    working: bool
+    holiday: str = Field(default="", max_length=40)
+
+
+class DeadlineMove(SQLModel, table=True):
+    """The log of the recompute job: a stored deadline moved when an arrangement was entered."""
+
+    __tablename__ = "deadline_move"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    clock: str = Field(max_length=20)
+    year: int = Field(index=True)
+    old_due: datetime = Field(sa_type=UTCDateTime)
+    new_due: datetime = Field(sa_type=UTCDateTime)
+    at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Clock(StrEnum):

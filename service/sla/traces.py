@@ -12,6 +12,11 @@ the current locale (``service.i18n``), with dates through Babel. Kinds and their
 ``start_rest_day``            ``at``: a working-day clock started on a rest day (counting starts
                               on the next working day, due at close of business)
 ``no_official_data``          ``year``, ``covered`` [first, last]: Mon–Fri assumed that year
+                              (written before provisional years had their statutory holidays)
+``provisional``               ``year``: no official arrangement entered for it; statutory
+                              holidays from the national rules, no make-up days
+``recomputed``                ``year``, ``at`` (the previous deadline): computed again when the
+                              year's arrangement was entered
 ``skip``                      ``first``, ``last`` (dates), ``reasons`` [holiday / weekend /
                               local_rest], ``holidays`` [names]
 ``count_days``                ``first``, ``last``, ``from``, ``to``: plain working days n..m
@@ -74,7 +79,15 @@ def _style() -> _Style:
     return _STYLES.get(current_locale(), _STYLES["en"])
 
 
+#: The steps a calendar computation starts with (its start moment is their ``at``).
+START_STEPS = ("start", "start_rest_day")
+
 # ---- building the steps that are not calendar arithmetic --------------------------------------
+
+
+def recomputed(year: int, previous: datetime) -> TraceStep:
+    """The deadline was computed again when the year's arrangement was entered."""
+    return {"step": "recomputed", "year": year, "at": previous.isoformat()}
 
 
 def no_policy() -> TraceStep:
@@ -224,7 +237,7 @@ def _delta(seconds: int) -> str:
     return _style().units.join(parts)
 
 
-def _holiday(name: str) -> str:
+def holiday_name(name: str) -> str:
     """The official holiday's name in the current language (the package has both)."""
     if current_locale() != "zh_CN":
         return name
@@ -251,7 +264,7 @@ def _special(step: Mapping[str, Any]) -> str:
     if step.get("kind") == "local_work":
         return _("local working day")
     if step.get("holiday"):
-        return _("make-up working day for %(holiday)s") % {"holiday": _holiday(step["holiday"])}
+        return _("make-up working day for %(holiday)s") % {"holiday": holiday_name(step["holiday"])}
     return _("make-up working day")
 
 
@@ -289,12 +302,25 @@ def _no_official_data(step: Mapping[str, Any], year: int | None) -> str:
     ) % {"year": int(step["year"]), "first": int(first), "last": int(last)}
 
 
+def _provisional(step: Mapping[str, Any], year: int | None) -> str:
+    return _(
+        "provisional: the official holiday arrangement for %(year)s has not been entered; "
+        "counting its statutory holidays by the national rules, without make-up working days"
+    ) % {"year": int(step["year"])}
+
+
+def _recomputed(step: Mapping[str, Any], year: int | None) -> str:
+    return _(
+        "computed again when the official arrangement for %(year)s was entered (it was %(moment)s)"
+    ) % {"year": int(step["year"]), "moment": _moment(step["at"])}
+
+
 def _skip(step: Mapping[str, Any], year: int | None) -> str:
     style = _style()
     reasons: list[str] = []
     for reason in step["reasons"]:
         if reason == "holiday":
-            names = style.names.join(_holiday(name) for name in step.get("holidays") or [])
+            names = style.names.join(holiday_name(name) for name in step.get("holidays") or [])
             reasons.append(_("%(names)s holiday") % {"names": names})
         elif reason == "local_rest":
             reasons.append(_("local rest day"))
@@ -424,6 +450,8 @@ _RENDERERS: dict[str, _Renderer] = {
     "start": _start,
     "start_rest_day": _start_rest_day,
     "no_official_data": _no_official_data,
+    "provisional": _provisional,
+    "recomputed": _recomputed,
     "skip": _skip,
     "count_days": _count_days,
     "count_day": _count_day,

@@ -16,6 +16,7 @@ from service.auth import roles
 from service.config import Settings
 from service.routing import explanations
 from service.sla import traces
+from service.sla.pages import calendar_context
 from service.tickets import pii
 from service.web import csrf
 
@@ -29,7 +30,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, extensions=["jinja2.ext.i18n"]
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    templates = Jinja2Templates(env=env, context_processors=[_staff_context])
+    templates = Jinja2Templates(env=env, context_processors=[_staff_context, calendar_context])
     env.globals["settings"] = settings
     env.globals["roles"] = roles
     env.globals["current_locale"] = i18n.current_locale
@@ -38,6 +39,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["explain"] = explanations.shown
     env.globals["explain_step"] = explanations.render_step
     env.globals["explain_code"] = explanations.code_label
+    env.globals["holiday_name"] = traces.holiday_name
     env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": _localtime(value, settings, fmt)
     env.filters["nl2br"] = _nl2br
     env.filters["mask_phone"] = pii.mask_phone

@@ -88,11 +88,25 @@ def test_package_covers_2026() -> None:
 
 
 @pytest.mark.parametrize(
-    "d",
-    [date(2027, 1, 1), date(2030, 10, 1), date(2003, 1, 1), date(1, 1, 1), date(9999, 12, 31)],
+    "d", [date(2027, 1, 4), date(2030, 10, 8), date(2003, 1, 2), date(1, 1, 2), date(9999, 12, 31)]
 )
-def test_years_without_official_data_fall_back_to_monday_to_friday(d: date) -> None:
+def test_years_without_an_arrangement_work_monday_to_friday(d: date) -> None:
     assert CAL.is_working_day(d) is (d.weekday() < 5)
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        date(2027, 1, 1),  # New Year's Day, a Friday
+        date(2027, 2, 5),  # New Year's Eve (lunar), statutory since 2025
+        date(2027, 4, 5),  # Qingming
+        date(2030, 10, 1),  # National Day
+        date(2031, 6, 24),  # Dragon Boat (5th of the 5th lunar month)
+        date(1, 1, 1),
+    ],
+)
+def test_years_without_an_arrangement_still_rest_on_statutory_holidays(d: date) -> None:
+    assert CAL.is_working_day(d) is False
 
 
 def test_is_working_day_refuses_a_datetime() -> None:
@@ -202,18 +216,19 @@ def test_trace_of_a_start_inside_spring_festival_2026() -> None:
     ]
 
 
-def test_trace_across_a_year_without_data_says_so() -> None:
+def test_trace_across_a_year_without_an_arrangement_says_it_is_provisional() -> None:
     due = CAL.add_working_days(at(2026, 12, 29), 5)
-    assert due.at == at(2027, 1, 5)
-    first, last = OFFICIAL_CALENDAR_YEARS
-    assert {"step": "no_official_data", "year": 2027, "covered": [first, last]} in due.trace
+    assert due.at == at(2027, 1, 6)  # 1 Jan 2027 is New Year's Day even without a notice
+    assert {"step": "provisional", "year": 2027} in due.trace
+    assert due.provisional_years == [2027]
     assert {
         "step": "skip",
-        "first": "2027-01-02",
+        "first": "2027-01-01",
         "last": "2027-01-03",
-        "reasons": ["weekend"],
-        "holidays": [],
+        "reasons": ["holiday", "weekend"],
+        "holidays": ["New Year's Day"],
     } in due.trace
+    assert CAL.add_working_days(at(2026, 12, 1), 5).provisional_years == []
 
 
 def test_other_time_zones_are_converted_to_local_time() -> None:

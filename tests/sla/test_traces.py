@@ -118,18 +118,19 @@ def test_a_start_inside_spring_festival_2026() -> None:
     assert words(trace, "en")[-1] == "due Tue 24 Feb 2026 17:30 (close of business)"
 
 
-def test_days_outside_the_start_year_show_their_year_and_the_missing_data_is_noted() -> None:
+def test_days_outside_the_start_year_show_their_year_and_the_provisional_year_is_noted() -> None:
     trace = CAL.add_working_days(at(2026, 12, 29), 5).trace
-    first, last = OFFICIAL_CALENDAR_YEARS
     zh = words(trace, "zh_CN")
-    assert (
-        f"注意：没有2027年的官方节假日数据（chinesecalendar 覆盖 {first}–{last} 年），"
-        "按周一至周五为工作日计算"
-    ) in zh
-    assert "跳过 2027年1月2日\u2009–\u20093日：周末" in zh  # CLDR: thin spaces around the dash
+    assert "暂定：2027年的官方放假安排尚未录入，按国家规定的法定节假日计算，不含调休上班日" in zh
+    assert "跳过 2027年1月1日\u2009–\u20093日：元旦假期，周末" in zh  # CLDR: thin spaces
     en = words(trace, "en")
-    assert "skip Sat 2 Jan 2027–Sun 3 Jan 2027: weekend" in en
-    assert f"(chinesecalendar covers {first}–{last}); assuming Mon–Fri working days" in en[1]
+    assert "skip Fri 1 Jan 2027–Sun 3 Jan 2027: New Year's Day holiday, weekend" in en
+    assert en[1].startswith("provisional: the official holiday arrangement for 2027")
+
+
+def test_old_traces_without_holiday_data_still_read() -> None:
+    step = {"step": "no_official_data", "year": 2027, "covered": [2004, 2026]}
+    assert "chinesecalendar covers 2004–2026" in words([step], "en")[0]
 
 
 def test_local_rest_and_working_days() -> None:
