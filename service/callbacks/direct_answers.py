@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Exists
 from sqlmodel import Session, col, select
 
@@ -32,9 +33,12 @@ class Settled:
 
 
 def _event_exists(action: str) -> Exists:
+    """The ticket has an event of this action (its own alias: the caller may join events)."""
+    event = aliased(TicketEvent)
     return (
-        select(TicketEvent.id)
-        .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action == action)
+        select(event.id)
+        .where(event.ticket_id == Ticket.id, event.action == action)
+        .correlate(Ticket)
         .exists()
     )
 
