@@ -148,7 +148,7 @@ def record_attempt(
     emails: Environment,
 ) -> Outcome:
     """An unanswered call counts; after max_attempts of them the ticket closes unrated (and
-    its co-requesters are told it closed)."""
+    its co-requesters are told it closed); a sampled direct answer closes as a direct answer."""
     _require_waiting(ticket)
     assert ticket.id is not None
     session.add(
@@ -169,7 +169,11 @@ def record_attempt(
     ).one()
     if failed < max_attempts:
         return Outcome.PENDING
-    _store_handling_time(session, ticket)
+    # A sampled direct answer nobody could reach still closes as a direct answer: the
+    # hotline's answer stands and no unit handled it.
+    direct = ticket.lead_unit_id is None
+    if not direct:
+        _store_handling_time(session, ticket)
     tickets.transition(
         session,
         ticket,
@@ -180,7 +184,7 @@ def record_attempt(
             N_("The citizen could not be reached after %(attempts)d callback attempts."),
             attempts=failed,
         ),
-        close_reason=CloseReason.UNREACHABLE,
+        close_reason=CloseReason.DIRECT_ANSWER if direct else CloseReason.UNREACHABLE,
     )
     co_requesters.tell_closed(session, ticket, settings=settings, emails=emails)
     return Outcome.UNREACHABLE

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from service import clock
 from service.auth.models import Role
 from service.callbacks import direct_answers, sampling
-from service.callbacks.models import Callback
+from service.callbacks.models import Callback, HandlingTime
 from service.scheduler import JOBS
 from service.supervision import metrics
 from service.tickets import service as tickets
@@ -140,12 +140,19 @@ def test_sampled_direct_answers_are_called_back_and_the_rest_close_after_the_set
         ):
             page = f"/staff/callbacks/{number}"
             assert submit(client, page, f"{page}/answers", answers).status_code == 303
+        # The third cannot be reached (3 attempts, CIVIC_CALLBACK_MAX_ATTEMPTS): the answer
+        # stands and it closes as a direct answer, unrated.
+        page = f"/staff/callbacks/{waiting}"
+        for _ in range(3):
+            outcome = {"outcome": "no_answer"}
+            assert submit(client, page, f"{page}/attempt", outcome).status_code == 303
     final = _statuses(session)
     assert final[satisfied] == (Status.CLOSED, CloseReason.DIRECT_ANSWER)
     # Not satisfied with the hotline's answer: a work order for the dispatchers.
     assert final[dissatisfied] == (Status.PENDING_DISPATCH, None)
-    assert final[waiting] == (Status.PENDING_CALLBACK, None)
-    assert not any(s is Status.ANSWERED for s, _ in final.values())
+    assert final[waiting] == (Status.CLOSED, CloseReason.DIRECT_ANSWER)
+    assert not any(s in {Status.ANSWERED, Status.PENDING_CALLBACK} for s, _ in final.values())
+    assert session.exec(select(func.count()).select_from(HandlingTime)).one() == 0  # no unit
     rounds = session.exec(select(Callback).order_by(col(Callback.id))).all()
     assert [(c.round, c.unit_id, c.satisfied) for c in rounds] == [
         (1, None, "satisfied"),
