@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     # Callbacks and supervision (issue 7).
     callback_max_attempts: int = Field(default=3, ge=1, le=10)
     survey_link_days: int = Field(default=14, ge=1)
+    # Direct answers (直办) are called back on a sample, not all: hotlines commonly sample
+    # 20-30 % of them, since the operator's answer is checked by the caller on the spot and
+    # calling every one back would take the operators the full callback workload again.
+    direct_answer_sample_share: float = Field(default=0.3, ge=0, le=1)
+    # An unsampled direct answer closes this long after it was given (the citizen may still
+    # call again, which files a new ticket).
+    direct_answer_close_after_days: int = Field(default=3, ge=0)
     # Weight of "partly resolved" and "basically satisfied" answers in the two rates.
     metrics_w_partly: float = Field(default=0.5, ge=0, le=1)
     metrics_w_basic: float = Field(default=0.8, ge=0, le=1)

@@ -59,6 +59,8 @@ def _supervision_jobs() -> list[ScheduledJob]:
 
     return [
         ScheduledJob("survey_links", callback_jobs.issue_survey_links, 300),
+        # Direct answers (直办): a share drawn for a callback, the rest closed after a delay.
+        ScheduledJob("direct_answers", callback_jobs.settle_direct_answers, 600),
         ScheduledJob("monthly_report", supervision_jobs.publish_last_month, 3600),
         # Clustering takes seconds to a minute on a big city's week; pages read its result.
         ScheduledJob("text_clusters", supervision_jobs.refresh_text_clusters, 3600),

@@ -1,15 +1,15 @@
 """Scheduled callback work: one survey link per web ticket waiting for a callback, and one per
-co-requester per round, sent out."""
+co-requester per round, sent out; direct answers drawn for a callback or closed."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
-from service.callbacks import co_requesters
+from service.callbacks import co_requesters, direct_answers
 from service.callbacks import service as callbacks
 from service.config import Settings, load_settings
 from service.web.templating import make_templates
@@ -40,3 +40,22 @@ def send_survey_links(session: Session, settings: Settings) -> int:
 def issue_survey_links(session: Session, now: datetime) -> None:
     """Scheduled job: the link and its SMS/e-mail are committed together or not at all."""
     send_survey_links(session, load_settings())
+
+
+def settle_direct_answers(session: Session, now: datetime) -> None:
+    """Scheduled job: direct answers are drawn once for a callback, the unsampled closed
+    after CIVIC_DIRECT_ANSWER_CLOSE_AFTER_DAYS; a second run moves nothing twice."""
+    settings = load_settings()
+    result = direct_answers.settle(
+        session,
+        now,
+        share=settings.direct_answer_sample_share,
+        after=timedelta(days=settings.direct_answer_close_after_days),
+    )
+    if result.sampled or result.closed:
+        log.info(
+            "direct answers: %d drawn for a callback, %d not, %d closed",
+            result.sampled,
+            result.not_sampled,
+            result.closed,
+        )

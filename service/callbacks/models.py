@@ -1,12 +1,12 @@
-"""A callback (回访) per ticket, its attempts, one-time survey links, co-requesters' own survey
-answers, appeals and handling times."""
+"""Callback (回访) rounds of a ticket, their attempts, one-time survey links, co-requesters'
+own survey answers, appeals and handling times."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db import EnumText, UTCDateTime
@@ -44,13 +44,22 @@ class AppealDecision(StrEnum):
 
 
 class Callback(SQLModel, table=True):
-    """The citizen's answers; unit_id is the lead unit when answered, so metrics blame the
-    unit that did the work even if the ticket later moves."""
+    """One answered callback round: rows are added, never overwritten.
 
-    __table_args__ = (Index("ix_callback_answered_unit", "answered_at", "unit_id"),)
+    A re-handled ticket's next callback is round 2 beside round 1, each in the month it was
+    answered. unit_id is the lead unit when answered, so metrics blame the unit that did the
+    work even if the ticket later moves.
+    """
+
+    __table_args__ = (
+        Index("ix_callback_answered_unit", "answered_at", "unit_id"),
+        UniqueConstraint("ticket_id", "round", name="uq_callback_ticket_id_round"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="ticket.id", unique=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    # 1 for the first callback, 2 after the first re-handling (重办), and so on.
+    round: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     answered_at: datetime = Field(sa_type=UTCDateTime)
     contacted: bool
@@ -93,7 +102,7 @@ class SurveyToken(SQLModel, table=True):
 class CoRequesterAnswer(SQLModel, table=True):
     """A co-requester's own survey answer: their feedback, never a second callback.
 
-    The ticket's assessed callback stays the one `Callback` row; these rows are counted in no
+    The ticket's assessed callbacks stay the `Callback` rows; these rows are counted in no
     rate. `decided` marks the answer that also became the ticket's callback, which happens
     only when the requester cannot be reached (anonymous, or no phone or e-mail).
     """

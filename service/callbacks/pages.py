@@ -112,6 +112,7 @@ def _callback_page(
             "ticket": ticket,
             "attempts": callbacks.attempts_of(session, ticket.id),
             "callback": callbacks.callback_of(session, ticket.id),
+            "rehandling": callbacks.rehandling_rounds(session, ticket.id),
             "max_attempts": settings.callback_max_attempts,
             "outcomes": list(AttemptOutcome),
             "form": form or {},

@@ -101,7 +101,34 @@ def attempts_of(session: Session, ticket_id: int) -> list[CallbackAttempt]:
 
 
 def callback_of(session: Session, ticket_id: int) -> Callback | None:
-    return session.exec(select(Callback).where(Callback.ticket_id == ticket_id)).first()
+    """The latest callback round: the one an appeal is about."""
+    return session.exec(
+        select(Callback).where(Callback.ticket_id == ticket_id).order_by(col(Callback.round).desc())
+    ).first()
+
+
+def callbacks_of(session: Session, ticket_id: int) -> list[Callback]:
+    """Every callback round of a ticket, first round first."""
+    return list(
+        session.exec(
+            select(Callback).where(Callback.ticket_id == ticket_id).order_by(col(Callback.round))
+        )
+    )
+
+
+def led_to_rehandling(row: Callback) -> bool:
+    """A round reopened its ticket (重办): dissatisfied, not resolved, the unit at fault."""
+    return (
+        row.satisfied is Satisfaction.DISSATISFIED
+        and row.resolved is not Resolution.RESOLVED
+        and row.unit_at_fault
+    )
+
+
+def rehandling_rounds(session: Session, ticket_id: int) -> list[Callback]:
+    """The dissatisfied rounds that sent a ticket back for re-handling, first first: the
+    handler reworking it reads what the citizen said."""
+    return [row for row in callbacks_of(session, ticket_id) if led_to_rehandling(row)]
 
 
 def _require_waiting(ticket: Ticket) -> None:
@@ -121,7 +148,7 @@ def record_attempt(
     emails: Environment,
 ) -> Outcome:
     """An unanswered call counts; after max_attempts of them the ticket closes unrated (and
-    its co-requesters are told it closed)."""
+    its co-requesters are told it closed); a sampled direct answer closes as a direct answer."""
     _require_waiting(ticket)
     assert ticket.id is not None
     session.add(
@@ -142,7 +169,11 @@ def record_attempt(
     ).one()
     if failed < max_attempts:
         return Outcome.PENDING
-    _store_handling_time(session, ticket)
+    # A sampled direct answer nobody could reach still closes as a direct answer: the
+    # hotline's answer stands and no unit handled it.
+    direct = ticket.lead_unit_id is None
+    if not direct:
+        _store_handling_time(session, ticket)
     tickets.transition(
         session,
         ticket,
@@ -153,7 +184,7 @@ def record_attempt(
             N_("The citizen could not be reached after %(attempts)d callback attempts."),
             attempts=failed,
         ),
-        close_reason=CloseReason.UNREACHABLE,
+        close_reason=CloseReason.DIRECT_ANSWER if direct else CloseReason.UNREACHABLE,
     )
     co_requesters.tell_closed(session, ticket, settings=settings, emails=emails)
     return Outcome.UNREACHABLE
@@ -170,48 +201,78 @@ def record_answers(
     emails: Environment,
     user_id: int | None = None,
 ) -> Outcome:
-    """Satisfied (or basically) or resolved closes; otherwise a unit at fault re-handles (重办).
+    """Each answer is a new callback round beside the earlier ones, never an overwrite.
 
-    A ticket answered again after re-handling keeps one callback row holding the latest
-    answers, so the unit is rated on how the ticket finally ended; every answer stays in
-    the event log. Closing tells the co-requesters.
+    Satisfied (or basically) or resolved closes; otherwise a unit at fault re-handles (重办)
+    and the next answer is the next round. A dissatisfied direct answer (no unit: the hotline
+    answered) becomes a work order. Closing tells the co-requesters.
     """
     _require_waiting(ticket)
     assert ticket.id is not None
-    at = clock.now()
-    row = callback_of(session, ticket.id) or Callback(
-        ticket_id=ticket.id,
-        answered_at=at,
-        contacted=answers.contacted,
-        resolved=answers.resolved,
-        satisfied=answers.satisfied,
-        channel=channel,
+    latest = session.exec(
+        select(func.max(Callback.round)).where(Callback.ticket_id == ticket.id)
+    ).one()
+    this_round = (latest or 0) + 1
+    session.add(
+        Callback(
+            ticket_id=ticket.id,
+            round=this_round,
+            unit_id=ticket.lead_unit_id,
+            answered_at=clock.now(),
+            contacted=answers.contacted,
+            resolved=answers.resolved,
+            satisfied=answers.satisfied,
+            comment=answers.comment.strip(),
+            channel=channel,
+            user_id=user_id,
+            unit_at_fault=answers.unit_at_fault,
+        )
     )
-    row.unit_id = ticket.lead_unit_id
-    row.answered_at = at
-    row.contacted = answers.contacted
-    row.resolved = answers.resolved
-    row.satisfied = answers.satisfied
-    row.comment = answers.comment.strip()
-    row.channel = channel
-    row.user_id = user_id
-    row.unit_at_fault = answers.unit_at_fault
-    session.add(row)
     summary = {
+        "round": this_round,
         "contacted": answers.contacted,
         "resolved": answers.resolved.value,
         "satisfied": answers.satisfied.value,
         "channel": channel.value,
     }
-    _store_handling_time(session, ticket)
+    # Only work orders reach a callback with a lead unit; a direct answer has none.
+    direct = ticket.lead_unit_id is None
+    if not direct:
+        _store_handling_time(session, ticket)
     settled = (
         answers.satisfied is not Satisfaction.DISSATISFIED
         or answers.resolved is Resolution.RESOLVED
     )
     if settled or not answers.unit_at_fault:
-        tickets.transition(session, ticket, Action.CLOSE, actor=actor, data={"callback": summary})
+        tickets.transition(
+            session,
+            ticket,
+            Action.CLOSE,
+            actor=actor,
+            close_reason=CloseReason.DIRECT_ANSWER if direct else None,
+            data={"callback": summary},
+        )
         co_requesters.tell_closed(session, ticket, settings=settings, emails=emails)
         return Outcome.CLOSED
+    if direct:
+        tickets.transition(
+            session,
+            ticket,
+            Action.REOPEN_AS_WORK_ORDER,
+            actor=actor,
+            reason="the citizen was dissatisfied with the hotline's direct answer",
+            changes={"callback_due": None},
+            data={
+                "callback": summary,
+                **reasons.system_reason(
+                    N_(
+                        "Opened as a work order: the citizen was not satisfied with the "
+                        "hotline's answer at the callback."
+                    )
+                ),
+            },
+        )
+        return Outcome.REOPENED
     tickets.transition(
         session,
         ticket,

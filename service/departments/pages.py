@@ -14,6 +14,7 @@ from service import clock, i18n
 from service.auth import roles
 from service.auth.deps import require_role
 from service.auth.models import Role, User
+from service.callbacks import service as callbacks
 from service.catalogue.models import Category
 from service.config import Settings
 from service.departments import service as workbench
@@ -180,6 +181,8 @@ def _ticket_context(
         "events": events,
         "event_names": routing.event_names(session, events),
         "parts": workbench.assist_parts(session, ticket.id),
+        # A re-handled ticket (重办) shows the citizen's dissatisfied callback answers.
+        "rehandling": callbacks.rehandling_rounds(session, ticket.id),
         "extensions": extensions,
         "pending_extension": next(
             (e for e in extensions if e.decision is ExtensionDecision.PENDING), None

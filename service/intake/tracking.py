@@ -57,6 +57,8 @@ ACTION_LABELS: dict[str, str] = {
     Action.CLOSE: N_("Closed"),
     Action.REOPEN: N_("Re-handling was requested"),
     Action.DIRECT_ANSWER: N_("Answered by the hotline"),
+    Action.SAMPLE_CALLBACK: N_("Chosen for a callback: the hotline will ask how the answer helped"),
+    Action.REOPEN_AS_WORK_ORDER: N_("Sent on to a handling unit after your feedback"),
     Action.TRANSFER: N_("Transferred to the emergency services"),
     Action.REJECT: N_("Not accepted"),
     Action.MERGE: N_("Merged with an earlier report of the same problem"),

@@ -76,6 +76,13 @@ def _base() -> Select[Any]:
         .correlate(Ticket)
         .exists()
     )
+    # A re-handled ticket has a callback per round; its satisfaction is the latest round's.
+    latest_round = (
+        sa_select(func.max(col(Callback.round)))
+        .where(col(Callback.ticket_id) == Ticket.id)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
     return (
         sa_select(
             Ticket,
@@ -93,7 +100,11 @@ def _base() -> Select[Any]:
         .join(District, col(Ticket.district_id) == District.id, isouter=True)
         .join(Street, col(Ticket.street_id) == Street.id, isouter=True)
         .join(Community, col(Ticket.community_id) == Community.id, isouter=True)
-        .join(Callback, col(Callback.ticket_id) == Ticket.id, isouter=True)
+        .join(
+            Callback,
+            (col(Callback.ticket_id) == Ticket.id) & (col(Callback.round) == latest_round),
+            isouter=True,
+        )
         .join(Open311Request, col(Open311Request.ticket_id) == Ticket.id, isouter=True)
         .where(col(Category.service_code).is_not(None))
     )

@@ -1,7 +1,9 @@
 """Supervision figures computed in SQL (GROUP BY), never by loading tickets into Python.
 
-Callback rates count callbacks answered in the period; workflow rates count work orders
-(tickets with a lead unit) filed in the period. Tickets excluded from assessment (核减) are
+Callback rates count every callback round answered in the period, each in its own month (a
+re-handled ticket's dissatisfied first round and its later round both count, for the unit
+that was lead at each); workflow rates count work orders (tickets with a lead unit) filed in
+the period. Tickets excluded from assessment (核减) are
 left out of both.
 """
 
@@ -159,7 +161,8 @@ def callback_rates(
     bucket: Bucket | None = None,
     tz: ZoneInfo | None = None,
 ) -> list[CallbackRow]:
-    """Answered callbacks in the period, grouped by a dimension (and optionally by time)."""
+    """Callback rounds answered in the period, each counted once in the month it was answered
+    (never moved by a later round), grouped by a dimension (and optionally by time)."""
     key, tags = _key(dimension, unit_column=col(Callback.unit_id))
     columns: list[Any] = [key]
     if bucket is not None:
@@ -316,8 +319,14 @@ def direct_answer_rates(
 ) -> list[DirectAnswerRow]:
     """Share of tickets filed in the period that the operator answered on the spot (直办)."""
     key, tags = _key(dimension, unit_column=col(Ticket.lead_unit_id))
-    direct = (col(Ticket.status) == Status.ANSWERED.value) | (
-        col(Ticket.close_reason) == CloseReason.DIRECT_ANSWER.value
+    # A direct answer drawn for a callback waits in pending_callback without a lead unit.
+    sampled = and_(
+        col(Ticket.status) == Status.PENDING_CALLBACK.value, col(Ticket.lead_unit_id).is_(None)
+    )
+    direct = (
+        (col(Ticket.status) == Status.ANSWERED.value)
+        | sampled
+        | (col(Ticket.close_reason) == CloseReason.DIRECT_ANSWER.value)
     )
     query = (
         select(key, func.count(), _count_if(direct))

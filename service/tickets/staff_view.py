@@ -129,7 +129,7 @@ def ticket_page(
         }
         for c in calls.callers_of(session, ticket.id)
     ]
-    # Co-requesters' own survey answers: feedback beside the ticket's one assessed callback.
+    # Co-requesters' own survey answers: feedback beside the ticket's assessed callback rounds.
     co_answers = [
         {"answer": view.answer, **person(view.name, view.phone, view.email)}
         for view in co_requesters.answers_of(session, ticket.id)
@@ -142,6 +142,8 @@ def ticket_page(
         for step in next_steps(session, user, ticket)
     ]
     events = tickets.events_of(session, ticket.id)
+    rounds = callbacks.callbacks_of(session, ticket.id)
+    rehandling = [row for row in rounds if callbacks.led_to_rehandling(row)]
     return render(
         request,
         "staff/tickets/ticket.html",
@@ -157,7 +159,9 @@ def ticket_page(
             "events": events,
             "event_names": routing.event_names(session, events),
             "callers": callers,
-            "callback": callbacks.callback_of(session, ticket.id),
+            "callbacks": rounds,
+            "rehandling": rehandling,
+            "rehandling_ids": {row.id for row in rehandling},
             "co_answers": co_answers,
             "category": session.get(Category, ticket.category_id) if ticket.category_id else None,
             "district": session.get(Area, ticket.district_id) if ticket.district_id else None,

@@ -35,6 +35,9 @@ class Action(StrEnum):
     SEND_BACK = "send_back"  # reply rejected: rework
     CLOSE = "close"  # 办结
     REOPEN = "reopen"  # 重办
+    SAMPLE_CALLBACK = "sample_callback"  # a direct answer drawn for a callback (抽样回访)
+    # A citizen dissatisfied with a direct answer: it becomes a work order for a unit.
+    REOPEN_AS_WORK_ORDER = "reopen_as_work_order"
 
 
 class CloseReason(StrEnum):
@@ -78,6 +81,8 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.SEND_BACK, {S.REPLY_REVIEW}, S.HANDLING, reason=True),
         _t(Action.CLOSE, {S.PENDING_CALLBACK, S.ANSWERED}, S.CLOSED),
         _t(Action.REOPEN, {S.PENDING_CALLBACK, S.CLOSED}, S.HANDLING, reason=True),
+        _t(Action.SAMPLE_CALLBACK, {S.ANSWERED}, S.PENDING_CALLBACK),
+        _t(Action.REOPEN_AS_WORK_ORDER, {S.PENDING_CALLBACK}, S.PENDING_DISPATCH, reason=True),
     )
 }
 

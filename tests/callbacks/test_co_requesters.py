@@ -243,10 +243,11 @@ def test_without_a_reachable_requester_the_first_co_requester_decides(
         assert _answer(client, third, DISSATISFIED) == 200
 
     # The first answer of the round decided; the later one is feedback only.
+    # Round 1 (dissatisfied) is kept beside round 2 (satisfied), never overwritten.
     fresh = _reload(session, ticket)
     assert fresh.status is Status.CLOSED
-    (callback,) = session.exec(select(Callback)).all()
-    assert callback.satisfied == "satisfied"
+    rounds = session.exec(select(Callback).order_by(col(Callback.round))).all()
+    assert [(c.round, c.satisfied) for c in rounds] == [(1, "dissatisfied"), (2, "satisfied")]
     answers = session.exec(select(CoRequesterAnswer).order_by(col(CoRequesterAnswer.id))).all()
     assert [(a.co_requester_id, a.decided) for a in answers] == [
         (online.id, True),

@@ -35,6 +35,8 @@ ALLOWED = [
     (Status.ANSWERED, Action.CLOSE, Status.CLOSED),
     (Status.PENDING_CALLBACK, Action.REOPEN, Status.HANDLING),
     (Status.CLOSED, Action.REOPEN, Status.HANDLING),
+    (Status.ANSWERED, Action.SAMPLE_CALLBACK, Status.PENDING_CALLBACK),
+    (Status.PENDING_CALLBACK, Action.REOPEN_AS_WORK_ORDER, Status.PENDING_DISPATCH),
 ]
 ALLOWED_PAIRS = {(s, a) for s, a, _ in ALLOWED}
 FORBIDDEN = [(s, a) for s in Status for a in Action if (s, a) not in ALLOWED_PAIRS]
