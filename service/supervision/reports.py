@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from datetime import datetime
@@ -328,6 +329,10 @@ def to_pdf(html: str) -> bytes:
         raise PdfUnavailableError(reason)
     from weasyprint import HTML
 
+    # fontTools stamps each embedded font subset with the current time unless
+    # SOURCE_DATE_EPOCH is set (the reproducible-builds convention); a published report's PDF
+    # must come out byte for byte the same on every download.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 

@@ -19,6 +19,7 @@ from service.tickets import service as tickets
 from service.tickets.models import Channel, Ticket, TicketEvent, TicketType
 from service.tickets.states import Action, CloseReason, Status
 from tests.callbacks.helpers import make_user, sign_in, submit
+from tests.conftest import TEST_SECRET
 from tests.factories import TZ
 
 ANSWERED_AT = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
@@ -58,7 +59,9 @@ def _direct_answer(session: Session, *, anonymous: bool = False) -> Ticket:
         anonymous=anonymous,
     )
     actor = tickets.Actor.system()
-    ticket, _ = tickets.create_ticket(session, draft, actor=actor, prefix="BT", tz=TZ)
+    ticket, _ = tickets.create_ticket(
+        session, draft, actor=actor, prefix="BT", tz=TZ, secret_key=TEST_SECRET
+    )
     tickets.transition(
         session,
         ticket,
