@@ -24,7 +24,7 @@ from service.intake.ratelimit import prune_rate_limit_hits
 from service.notifications.jobs import deliver_outbox, deliver_webhooks
 from service.routing.jobs import retrain as retrain_routing_model
 from service.sla import lease
-from service.sla.jobs import supervision_ladder
+from service.sla.jobs import office_ladder, supervision_ladder
 
 log = logging.getLogger(__name__)
 Job = Callable[[Session, datetime], None]
@@ -44,6 +44,8 @@ JOBS: list[ScheduledJob] = [
     ScheduledJob("prune_rate_limit_hits", prune_rate_limit_hits, every_seconds=3600),
     # Reminder, supervision notice, public criticism; overdue sign-fors (service/sla/jobs.py).
     ScheduledJob("supervision_ladder", supervision_ladder, every_seconds=300),
+    # The same ladder on the hotline office's own waits: dispatch, return/extension/reply review.
+    ScheduledJob("office_ladder", office_ladder, every_seconds=300),
     # The callback queue (branch supervision) and the monthly report register here too.
     ScheduledJob("deliver_webhooks", deliver_webhooks, every_seconds=30),
     ScheduledJob("retrain_routing_model", retrain_routing_model, every_seconds=24 * 3600),
