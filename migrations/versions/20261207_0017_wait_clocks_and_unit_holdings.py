@@ -49,7 +49,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('unit_holding', schema=None) as batch_op:
         batch_op.create_index('ix_unit_holding_ticket_id_ended_at', ['ticket_id', 'ended_at'], unique=False)
-        batch_op.create_index('ix_unit_holding_unit_id_ended_at', ['unit_id', 'ended_at'], unique=False)
 
     with op.batch_alter_table('deadline_policy', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dispatch', sa.String(length=12), nullable=True))
@@ -280,7 +279,6 @@ def downgrade() -> None:
         batch_op.drop_column('dispatch')
 
     with op.batch_alter_table('unit_holding', schema=None) as batch_op:
-        batch_op.drop_index('ix_unit_holding_unit_id_ended_at')
         batch_op.drop_index('ix_unit_holding_ticket_id_ended_at')
 
     op.drop_table('unit_holding')

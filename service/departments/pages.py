@@ -187,7 +187,10 @@ def _ticket_context(
         ),
         "pause": sla.open_pause(session, ticket.id),
         "flag": workbench.flag_of(session, ticket, now),
-        "clocks": clock_views(session, ticket),
+        "clocks": [
+            *clock_views(session, ticket),
+            *filter(None, [waits.clock_view(ticket, events)]),
+        ],
         "seen": workbench.last_event_id(session, ticket.id),
         "is_lead": lead,
         "is_assisting": user.role is Role.HANDLER

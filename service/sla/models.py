@@ -149,11 +149,9 @@ class UnitHolding(SQLModel, table=True):
     """
 
     __tablename__ = "unit_holding"
-    # Metrics read ended holdings per unit and per ticket; both indexes serve those joins.
-    __table_args__ = (
-        Index("ix_unit_holding_unit_id_ended_at", "unit_id", "ended_at"),
-        Index("ix_unit_holding_ticket_id_ended_at", "ticket_id", "ended_at"),
-    )
+    # Metrics join a period's tickets to their ended holdings, and a return looks up the
+    # ticket's open one: both by ticket, then by whether it ended.
+    __table_args__ = (Index("ix_unit_holding_ticket_id_ended_at", "ticket_id", "ended_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")

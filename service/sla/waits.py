@@ -8,6 +8,7 @@ so queues compare them with now in SQL and the sweep is an indexed range query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +17,17 @@ from sqlmodel import Session
 
 from service.catalogue.models import Category
 from service.places.models import Unit
-from service.sla.clocks import DueSoon, policy_rows, set_warning, warn_moment, work_calendar
+from service.sla.clocks import (
+    ClockView,
+    DueSoon,
+    policy_rows,
+    set_warning,
+    warn_moment,
+    work_calendar,
+)
 from service.sla.models import Clock, ExtensionRequest
 from service.sla.policies import choose_office, parse_duration
-from service.tickets.models import Ticket
+from service.tickets.models import Ticket, TicketEvent
 from service.tickets.states import Status
 
 # The state-shaped waits: one at a time, so one stored due time (ticket.office_due) serves all.
@@ -105,3 +113,15 @@ def flag(
         (warn <= now, literal("yellow")),
         else_=literal(""),
     )
+
+
+def clock_view(ticket: Ticket, events: Sequence[TicketEvent]) -> ClockView | None:
+    """The office's running clock for a ticket page, with the trace its transition recorded."""
+    if ticket.office_due is None:
+        return None
+    for event in reversed(events):
+        record = event.data.get("office_clock")
+        if record:
+            steps = [s if isinstance(s, dict) else str(s) for s in record.get("trace") or []]
+            return ClockView("office_due", ticket.office_due, steps)
+    return ClockView("office_due", ticket.office_due, [])

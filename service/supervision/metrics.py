@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, case, cast, func, literal_column, select, union, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session, col
 
@@ -301,8 +302,10 @@ def _current_spell(as_of: datetime) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def _ended_spells() -> Any:
-    """Per ticket, over its spells ended by a return: any sign-for counted, any late."""
+def _ended_spells(period: Period) -> Any:
+    """Per ticket filed in the period, over its spells ended by a return: any sign-for
+    counted, any late."""
+    filed = aliased(Ticket)
     signed_or_late = col(UnitHolding.signed_for_at).is_not(None) | col(UnitHolding.sign_for_late)
     return (
         select(
@@ -315,7 +318,12 @@ def _ended_spells() -> Any:
                 case((col(UnitHolding.sign_for_late) | col(UnitHolding.handling_late), 1), else_=0)
             ).label("any_late"),
         )
-        .where(col(UnitHolding.ended_at).is_not(None))
+        .join(filed, col(filed.id) == col(UnitHolding.ticket_id))
+        .where(
+            col(UnitHolding.ended_at).is_not(None),
+            col(filed.created_at) >= period.start,
+            col(filed.created_at) < period.end,
+        )
         .group_by(col(UnitHolding.ticket_id))
         .subquery("ended_spells")
     )
@@ -324,7 +332,7 @@ def _ended_spells() -> Any:
 def _ticket_workflow(period: Period, as_of: datetime, key: Any) -> Select[Any]:
     """One row per ticket: late if the current unit is late or an earlier one was."""
     flags = _event_flags()
-    spells = _ended_spells()
+    spells = _ended_spells(period)
     cur = _current_spell(as_of)
     earlier_sign_late = func.coalesce(spells.c.sign_late, 0) == 1
     earlier_late = func.coalesce(spells.c.late, 0) == 1

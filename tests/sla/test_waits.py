@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -177,6 +177,10 @@ def test_extension_requests_and_replies_under_review_run_the_office_clocks(
         assert _row_flag(page.text, ticket.number) == flag
     steps = _sweep(session, _at(14, day=4))
     assert steps[1:] == [(Clock.REPLY_REVIEW, LadderLevel.NOTICE)]
+    # The ticket page lists the office's deadline with the other clocks.
+    with clock.frozen(_at(14, day=4)):
+        page = client.get(f"/staff/workbench/tickets/{ticket.number}")
+    assert f'datetime="{_at(13, day=4).astimezone(UTC).isoformat()}"' in page.text
 
 
 def test_waits_from_before_their_clock_existed_get_one_from_when_they_began(
