@@ -197,3 +197,22 @@ def test_waits_from_before_their_clock_existed_get_one_from_when_they_began(
         assert jobs.start_missing_office_clocks(session, clock.now()) == 0
         session.commit()
     assert ticket.office_due == _at(11)  # from 09:00, when it entered triage
+
+
+def test_the_office_ladder_is_a_scheduled_job_and_runs_twice_to_the_same_result(
+    session: Session,
+) -> None:
+    from service.scheduler import JOBS
+
+    assert "office_ladder" in {job.name for job in JOBS}
+    _policy(session)
+    with clock.frozen(MONDAY):
+        ticket, _ = make_ticket(session)
+        tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=tickets.Actor.system())
+    session.commit()
+    for _ in range(2):
+        with clock.frozen(_at(12)):
+            jobs.office_ladder(session, clock.now())
+            session.commit()
+    steps = session.exec(select(SupervisionStep.clock, SupervisionStep.level)).all()
+    assert sorted(steps) == [(Clock.DISPATCH, LadderLevel.NOTICE)]
