@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists
+from sqlalchemy import Select, exists, func
 from sqlmodel import Session, col, select
 
 from service.places.models import Unit
@@ -36,7 +36,7 @@ from service.sla.models import (
 )
 from service.tickets import reasons
 from service.tickets import service as tickets
-from service.tickets.models import Ticket, Visibility
+from service.tickets.models import Ticket, TicketEvent, Visibility
 from service.tickets.reasons import N_
 from service.tickets.states import Status
 
@@ -350,10 +350,6 @@ def office_ladder(session: Session, now: datetime) -> None:
 def start_missing_office_clocks(session: Session, now: datetime) -> int:
     """Waits that began before their clock existed (or before a rule set it) get one, from
     the moment the wait began; an indexed look at `office_due IS NULL` per waiting state."""
-    from sqlalchemy import func
-
-    from service.tickets.models import TicketEvent
-
     started = 0
     for status, clock_name in waits.STATE_CLOCKS.items():
         entered = (
@@ -394,7 +390,5 @@ def start_missing_office_clocks(session: Session, now: datetime) -> int:
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite aggregates lose the column type and come back naive (they are UTC).
     if value is not None and value.tzinfo is None:
-        from datetime import UTC
-
         return value.replace(tzinfo=UTC)
     return value
