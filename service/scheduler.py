@@ -24,7 +24,7 @@ from service.intake.ratelimit import prune_rate_limit_hits
 from service.notifications.jobs import deliver_outbox, deliver_webhooks
 from service.routing.jobs import retrain as retrain_routing_model
 from service.sla import lease
-from service.sla.jobs import supervision_ladder
+from service.sla.jobs import office_ladder, supervision_ladder
 from service.sla.recompute import recompute_deadlines
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ JOBS: list[ScheduledJob] = [
     ScheduledJob("supervision_ladder", supervision_ladder, every_seconds=300),
     # Deadlines moved by a newly entered holiday arrangement, a batch a tick (service/sla).
     ScheduledJob("recompute_deadlines", recompute_deadlines, every_seconds=60),
+    # The same ladder on the hotline office's own waits: dispatch, return/extension/reply review.
+    ScheduledJob("office_ladder", office_ladder, every_seconds=300),
     # The callback queue (branch supervision) and the monthly report register here too.
     ScheduledJob("deliver_webhooks", deliver_webhooks, every_seconds=30),
     ScheduledJob("retrain_routing_model", retrain_routing_model, every_seconds=24 * 3600),

@@ -23,8 +23,9 @@ from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.places.models import Unit
 from service.routing import service as routing
 from service.sla import service as sla
+from service.sla import waits
 from service.sla.clocks import clock_views, work_calendar
-from service.sla.models import ExtensionDecision, ExtensionRequest
+from service.sla.models import DueWarning, ExtensionDecision, ExtensionRequest
 from service.tickets import pii
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist
@@ -189,7 +190,10 @@ def _ticket_context(
         ),
         "pause": sla.open_pause(session, ticket.id),
         "flag": workbench.flag_of(session, ticket, now),
-        "clocks": clock_views(session, ticket),
+        "clocks": [
+            *clock_views(session, ticket),
+            *filter(None, [waits.clock_view(ticket, events)]),
+        ],
         "seen": workbench.last_event_id(session, ticket.id),
         "is_lead": lead,
         "is_assisting": user.role is Role.HANDLER
@@ -382,8 +386,11 @@ def _extension_rows(session: Session, page: int) -> tuple[list[Any], int]:
         .select_from(ExtensionRequest)
         .where(ExtensionRequest.decision == ExtensionDecision.PENDING)
     ).one()
+    flag = waits.flag(
+        col(ExtensionRequest.review_due), col(ExtensionRequest.review_warn_at), clock.now()
+    )
     rows = session.exec(
-        select(ExtensionRequest, Ticket, Unit)
+        select(ExtensionRequest, Ticket, Unit, flag)
         .join(Ticket, col(Ticket.id) == ExtensionRequest.ticket_id)
         .outerjoin(Unit, col(Unit.id) == ExtensionRequest.unit_id)
         .where(ExtensionRequest.decision == ExtensionDecision.PENDING)
@@ -496,10 +503,12 @@ def replies_page(
     """Replies waiting for the hotline office's review, oldest first."""
     number = _page_number(page)
     waiting = Ticket.status == Status.REPLY_REVIEW
+    flag = waits.flag(col(Ticket.office_due), col(DueWarning.office_warn_at), clock.now())
     total = session.exec(select(func.count()).select_from(Ticket).where(waiting)).one()
     rows = session.exec(
-        select(Ticket, Unit)
+        select(Ticket, Unit, flag)
         .outerjoin(Unit, col(Unit.id) == Ticket.lead_unit_id)
+        .outerjoin(DueWarning, col(DueWarning.ticket_id) == Ticket.id)
         .where(waiting)
         .order_by(col(Ticket.replied_at), col(Ticket.id))
         .offset((number - 1) * PER_PAGE)

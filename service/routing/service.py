@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, cast, delete, func
@@ -30,7 +31,8 @@ from service.routing.models import (
     RoutingDecision,
     RoutingMethod,
 )
-from service.sla import clocks, traces
+from service.sla import clocks, holdings, traces, waits
+from service.sla.models import DueWarning
 from service.sla.policies import parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, TicketAssist, TicketEvent, Urgency
@@ -180,6 +182,9 @@ def dispatch(
     changes: dict[str, Any] = {
         "lead_unit_id": lead.id,
         "dispatched_by_id": user.id if user else None,
+        # A re-dispatched ticket is signed for anew by its new unit; the old unit's signature
+        # stays on its holding.
+        "signed_for_at": None,
     }
     if urgency:
         changes["urgency"] = Urgency(urgency)
@@ -220,6 +225,7 @@ def dispatch(
             },
         )
     assert ticket.id is not None
+    holdings.open_holding(session, ticket, clock.now())
     decision = RoutingDecision(
         ticket_id=ticket.id,
         at=clock.now(),
@@ -459,7 +465,16 @@ def approve_return(
 ) -> DispatchReturn:
     """The ticket goes back to pending dispatch without a lead unit; re-dispatch follows."""
     entry = _open_or_refuse(session, ticket)
-    data: dict[str, Any] = {"return_id": entry.id}
+    held = holdings.end_holding(
+        session,
+        ticket,
+        handed_back_at=entry.requested_at,
+        started_at=_dispatched_at(session, ticket) or entry.requested_at,
+    )
+    data: dict[str, Any] = {
+        "return_id": entry.id,
+        "late_at_return": {"sign_for": held.sign_for_late, "handling": held.handling_late},
+    }
     reason = note.strip()
     if not reason:  # the reason on record is then the unit's, in the reader's language
         why = explanations.return_approved(entry.reason.value)
@@ -479,6 +494,20 @@ def approve_return(
     _decide(entry, user, ReturnOutcome.APPROVED, note)
     session.flush()
     return entry
+
+
+def _dispatched_at(session: Session, ticket: Ticket) -> Any:
+    """When the ticket last went to its unit (for a holding from before holdings existed)."""
+    at = session.exec(
+        select(func.max(TicketEvent.at)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.DISPATCH.value
+        )
+    ).one()
+    if at is not None and at.tzinfo is None:  # SQLite aggregates lose the column type
+        from datetime import UTC
+
+        at = at.replace(tzinfo=UTC)
+    return at
 
 
 def refuse_return(
@@ -531,10 +560,15 @@ class QueueItem:
     decision: RoutingDecision | None
     returned: bool
     category: str
+    flag: str = ""  # the dispatch clock: "red" overdue, "yellow" due soon
 
 
-def triage_queue(session: Session, *, page: int, per_page: int = 25) -> tuple[list[QueueItem], int]:
-    """Tickets waiting for a dispatcher, oldest first, with their latest decision; one page."""
+def triage_queue(
+    session: Session, *, page: int, per_page: int = 25, now: datetime | None = None
+) -> tuple[list[QueueItem], int]:
+    """Tickets waiting for a dispatcher, oldest first, with their latest decision and the
+    dispatch clock's flag; one page."""
+    flag = waits.flag(col(Ticket.office_due), col(DueWarning.office_warn_at), now or clock.now())
     waiting = Ticket.status == Status.PENDING_DISPATCH
     total = session.exec(select(func.count()).select_from(Ticket).where(waiting)).one()
     latest_id = (
@@ -549,8 +583,9 @@ def triage_queue(session: Session, *, page: int, per_page: int = 25) -> tuple[li
         .subquery()
     )
     rows = session.exec(
-        select(Ticket, RoutingDecision, returned.c.returned_at, Category.code)
+        select(Ticket, RoutingDecision, returned.c.returned_at, Category.code, flag)  # type: ignore[call-overload]
         .join(latest_id, latest_id.c.ticket_id == Ticket.id, isouter=True)
+        .join(DueWarning, col(DueWarning.ticket_id) == Ticket.id, isouter=True)
         .join(RoutingDecision, col(RoutingDecision.id) == latest_id.c.decision_id, isouter=True)
         .join(returned, returned.c.ticket_id == Ticket.id, isouter=True)
         .join(Category, col(Category.id) == Ticket.category_id, isouter=True)
@@ -560,27 +595,29 @@ def triage_queue(session: Session, *, page: int, per_page: int = 25) -> tuple[li
         .limit(per_page)
     ).all()
     return [
-        QueueItem(ticket, decision, returned_at is not None, code or "")
-        for ticket, decision, returned_at, code in rows
+        QueueItem(ticket, decision, returned_at is not None, code or "", str(flag_value or ""))
+        for ticket, decision, returned_at, code, flag_value in rows
     ], total
 
 
 def returns_to_review(
-    session: Session, *, page: int, per_page: int = 25
-) -> tuple[list[tuple[DispatchReturn, Ticket, Unit]], int]:
-    """Open returns, oldest first."""
+    session: Session, *, page: int, per_page: int = 25, now: datetime | None = None
+) -> tuple[list[tuple[DispatchReturn, Ticket, Unit, str]], int]:
+    """Open returns, oldest first, each with the return-review clock's flag."""
     pending = col(DispatchReturn.outcome).is_(None)
+    flag = waits.flag(col(Ticket.office_due), col(DueWarning.office_warn_at), now or clock.now())
     total = session.exec(select(func.count()).select_from(DispatchReturn).where(pending)).one()
     rows = session.exec(
-        select(DispatchReturn, Ticket, Unit)
+        select(DispatchReturn, Ticket, Unit, flag)
         .join(Ticket, col(Ticket.id) == DispatchReturn.ticket_id)
         .join(Unit, col(Unit.id) == DispatchReturn.unit_id)
+        .outerjoin(DueWarning, col(DueWarning.ticket_id) == Ticket.id)
         .where(pending)
         .order_by(col(DispatchReturn.requested_at))
         .offset(max(0, page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return [(r, t, u) for r, t, u in rows], total
+    return [(r, t, u, str(f or "")) for r, t, u, f in rows], total
 
 
 @dataclass(frozen=True)

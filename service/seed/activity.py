@@ -38,7 +38,7 @@ from service.seed import filings
 from service.seed.demo import DEMO_PASSWORD, is_seeded
 from service.sla import clocks
 from service.sla.calendar import WorkCalendar
-from service.sla.jobs import supervise
+from service.sla.jobs import supervise, supervise_office
 from service.supervision import metrics, reports
 from service.tickets.models import Ticket, TicketEvent
 
@@ -240,6 +240,9 @@ def _sweep(world: World) -> None:
         clock.now(),
         criticism_after=world.settings.criticism_after_working_days,
         city=world.settings.city_name_zh,
+    )
+    supervise_office(
+        world.session, clock.now(), criticism_after=world.settings.criticism_after_working_days
     )
 
 

@@ -21,7 +21,7 @@ from service.catalogue.models import (
 )
 from service.places.models import Area, AreaLevel, Unit, UnitClass
 from service.sla.models import DeadlinePolicy
-from service.sla.policies import PolicyError, parse_duration
+from service.sla.policies import OFFICE_CLOCKS, PolicyError, parse_duration
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -221,9 +221,11 @@ def load_deadline_policies(session: Session, path: Path) -> int:
     count = 0
     for line, row in _rows(path):
         clocks = {name: row[name] for name in ("sign_for", "first_contact", "handling", "callback")}
-        for name, value in clocks.items():
+        # The hotline office's clocks may be left empty: a less specific row then sets them.
+        office = {name: (row.get(name) or "").strip() or None for name in OFFICE_CLOCKS}
+        for name, value in [*clocks.items(), *((n, v) for n, v in office.items() if v)]:
             try:
-                parse_duration(value)
+                parse_duration(value or "")
             except PolicyError as exc:
                 raise SeedError(f"{path.name}:{line}: {name}: {exc}") from exc
         session.add(
@@ -236,6 +238,10 @@ def load_deadline_policies(session: Session, path: Path) -> int:
                 first_contact=clocks["first_contact"],
                 handling=clocks["handling"],
                 callback=clocks["callback"],
+                dispatch=office["dispatch"],
+                return_review=office["return_review"],
+                extension_review=office["extension_review"],
+                reply_review=office["reply_review"],
             )
         )
         count += 1

@@ -83,6 +83,10 @@ def policy_rows(session: Session) -> list[PolicyRow]:
             first_contact=p.first_contact,
             handling=p.handling,
             callback=p.callback,
+            dispatch=p.dispatch,
+            return_review=p.return_review,
+            extension_review=p.extension_review,
+            reply_review=p.reply_review,
         )
         for p in session.exec(select(DeadlinePolicy))
     ]

@@ -15,20 +15,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists
+from sqlalchemy import Select, exists, func
 from sqlmodel import Session, col, select
 
 from service.places.models import Unit
+from service.sla import waits
 from service.sla.calendar import WorkCalendar
-from service.sla.clocks import work_calendar
+from service.sla.clocks import set_warning, work_calendar
 from service.sla.models import Clock as ClockName
-from service.sla.models import ClockPause, DueWarning, LadderLevel, SupervisionStep
+from service.sla.models import (
+    ClockPause,
+    DueWarning,
+    ExtensionDecision,
+    ExtensionRequest,
+    LadderLevel,
+    SupervisionStep,
+)
 from service.tickets import reasons
 from service.tickets import service as tickets
-from service.tickets.models import Ticket, Visibility
+from service.tickets.models import Ticket, TicketEvent, Visibility
 from service.tickets.reasons import N_
 from service.tickets.states import Status
 
@@ -228,3 +236,159 @@ def supervision_ladder(session: Session, now: datetime) -> None:
         criticism_after=settings.criticism_after_working_days,
         city=settings.city_name_zh,
     )
+
+
+# The hotline office's own clocks ------------------------------------------------------------
+# Kept apart from the unit ladder above: the owner is the office, so a step carries no unit
+# and no SMS goes to a unit's duty phone; the office sees its flags on its own queues.
+
+OFFICE_STATES = tuple(waits.STATE_CLOCKS)
+
+
+def office_sweep_query(now: datetime) -> Select[Any]:
+    """Tickets waiting for the office whose office deadline is within the horizon or past."""
+    return (
+        select(Ticket.id, Ticket.status, Ticket.office_due, DueWarning.office_warn_at)
+        .outerjoin(DueWarning, col(DueWarning.ticket_id) == Ticket.id)
+        .where(
+            col(Ticket.status).in_(OFFICE_STATES),
+            col(Ticket.office_due) <= now + REMINDER_HORIZON,
+        )
+        .order_by(col(Ticket.office_due))
+    )
+
+
+def extension_sweep_query(now: datetime) -> Select[Any]:
+    """Pending extension requests whose review deadline is within the horizon or past."""
+    return (
+        select(
+            ExtensionRequest.ticket_id,
+            ExtensionRequest.review_due,
+            ExtensionRequest.review_warn_at,
+        )
+        .where(
+            ExtensionRequest.decision == ExtensionDecision.PENDING,
+            col(ExtensionRequest.review_due) <= now + REMINDER_HORIZON,
+        )
+        .order_by(col(ExtensionRequest.review_due))
+    )
+
+
+def supervise_office(session: Session, now: datetime, *, criticism_after: int) -> int:
+    """Record every ladder step the office's waits reached and not yet recorded; how many."""
+    calendar = work_calendar(session)
+    wanted: list[Step] = []
+    for ticket_id, status, due, warn_at in session.execute(office_sweep_query(now)).tuples():
+        clock_name = waits.STATE_CLOCKS[Status(status)]
+        for level in ladder_level(calendar, now, due, warn_at, criticism_after):
+            wanted.append(Step(ticket_id, clock_name, level, due))
+    for ticket_id, due, warn_at in session.execute(extension_sweep_query(now)).tuples():
+        for level in ladder_level(calendar, now, due, warn_at, criticism_after):
+            wanted.append(Step(ticket_id, ClockName.EXTENSION_REVIEW, level, due))
+    written = 0
+    for start in range(0, len(wanted), BATCH):
+        written += _write_office_steps(session, now, wanted[start : start + BATCH])
+    return written
+
+
+def _write_office_steps(session: Session, now: datetime, wanted: list[Step]) -> int:
+    if not wanted:
+        return 0
+    seen = {
+        (tid, ClockName(c), LadderLevel(lv), d)
+        for tid, c, lv, d in session.exec(
+            select(
+                SupervisionStep.ticket_id,
+                SupervisionStep.clock,
+                SupervisionStep.level,
+                SupervisionStep.due_at,
+            ).where(
+                col(SupervisionStep.ticket_id).in_({s.ticket_id for s in wanted}),
+                col(SupervisionStep.clock).in_(waits.OFFICE_CLOCKS),
+            )
+        )
+    }
+    new = [s for s in wanted if (s.ticket_id, s.clock, s.level, s.due_at) not in seen]
+    ids = {s.ticket_id for s in new}
+    by_id = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))}
+    for step in new:
+        session.add(
+            SupervisionStep(
+                ticket_id=step.ticket_id,
+                clock=step.clock,
+                level=step.level,
+                due_at=step.due_at,
+                at=now,
+                unit_id=None,
+            )
+        )
+        tickets.record(
+            session,
+            by_id[step.ticket_id],
+            ACTIONS[step.level],
+            actor=tickets.Actor.system("deadline engine"),
+            visibility=Visibility.INTERNAL,
+            data={
+                "clock": step.clock.value,
+                "level": step.level.value,
+                "due": step.due_at.isoformat(),
+                "owner": "hotline_office",
+            },
+        )
+    session.flush()
+    return len(new)
+
+
+def office_ladder(session: Session, now: datetime) -> None:
+    """Scheduled job: the ladder on the office's dispatch, review and extension clocks."""
+    from service.config import load_settings
+
+    start_missing_office_clocks(session, now)
+    supervise_office(session, now, criticism_after=load_settings().criticism_after_working_days)
+
+
+def start_missing_office_clocks(session: Session, now: datetime) -> int:
+    """Waits that began before their clock existed (or before a rule set it) get one, from
+    the moment the wait began; an indexed look at `office_due IS NULL` per waiting state."""
+    started = 0
+    for status, clock_name in waits.STATE_CLOCKS.items():
+        entered = (
+            select(func.max(TicketEvent.at))
+            .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.to_status == status)
+            .scalar_subquery()
+        )
+        rows = session.execute(
+            select(Ticket, entered)
+            .where(Ticket.status == status, col(Ticket.office_due).is_(None))
+            .limit(BATCH)
+        ).all()
+        for ticket, since in rows:
+            begun = _aware(since) or ticket.updated_at
+            computed = waits.office_due(session, ticket, clock_name, begun)
+            if computed is not None:
+                ticket.office_due = computed[0]
+                set_warning(session, ticket, office=computed[1])
+                session.add(ticket)
+                started += 1
+    pending = session.exec(
+        select(ExtensionRequest)
+        .where(
+            ExtensionRequest.decision == ExtensionDecision.PENDING,
+            col(ExtensionRequest.review_due).is_(None),
+        )
+        .limit(BATCH)
+    ).all()
+    for request in pending:
+        ticket = session.get(Ticket, request.ticket_id)
+        if ticket is not None:
+            waits.start_extension_review(session, request, ticket, request.requested_at)
+            started += request.review_due is not None
+    session.flush()
+    return started
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite aggregates lose the column type and come back naive (they are UTC).
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db import EnumText, UTCDateTime
@@ -27,6 +27,11 @@ class DeadlinePolicy(SQLModel, table=True):
     first_contact: str = Field(max_length=12)
     handling: str = Field(max_length=12)
     callback: str = Field(max_length=12)
+    # The hotline office's own waits; empty leaves the clock to a less specific row that sets it.
+    dispatch: str | None = Field(default=None, max_length=12)
+    return_review: str | None = Field(default=None, max_length=12)
+    extension_review: str | None = Field(default=None, max_length=12)
+    reply_review: str | None = Field(default=None, max_length=12)
 
 
 class CalendarOverride(SQLModel, table=True):
@@ -84,6 +89,11 @@ class DeadlineMove(SQLModel, table=True):
 class Clock(StrEnum):
     SIGN_FOR = "sign_for"
     HANDLING = "handling"
+    # The hotline office's clocks: the ticket waits for the office, not for a unit.
+    DISPATCH = "dispatch"
+    RETURN_REVIEW = "return_review"
+    EXTENSION_REVIEW = "extension_review"
+    REPLY_REVIEW = "reply_review"
 
 
 class DueWarning(SQLModel, table=True):
@@ -94,6 +104,7 @@ class DueWarning(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
     sign_for_warn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     handling_warn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    office_warn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ClockPause(SQLModel, table=True):
@@ -121,6 +132,8 @@ class ExtensionRequest(SQLModel, table=True):
     """延期: the unit asks for a date, the dispatcher grants one (maybe another); both are kept."""
 
     __tablename__ = "extension_request"
+    # The office-clock sweep reads pending requests by their review deadline.
+    __table_args__ = (Index("ix_extension_request_decision_review_due", "decision", "review_due"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -139,6 +152,9 @@ class ExtensionRequest(SQLModel, table=True):
     )
     decided_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The hotline office's deadline to decide, and when that clock turns yellow.
+    review_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    review_warn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LadderLevel(StrEnum):
@@ -158,11 +174,38 @@ class SupervisionStep(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
-    clock: Clock = Field(sa_type=EnumText(Clock, 10))
+    clock: Clock = Field(sa_type=EnumText(Clock, 20))
     level: LadderLevel = Field(sa_type=EnumText(LadderLevel, 10))
     due_at: datetime = Field(sa_type=UTCDateTime)
     at: datetime = Field(sa_type=UTCDateTime)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+
+
+class UnitHolding(SQLModel, table=True):
+    """One spell of a ticket at its lead unit, dispatch to return; its lateness stays on record.
+
+    A holding ends when the unit hands the ticket back and the return is approved; it keeps the
+    due times the unit had and whether the sign-for and the handling were late at that moment,
+    so re-dispatch (new unit, new clocks) cannot erase them. The current holding stays open
+    (ended_at NULL); its figures come from the ticket itself.
+    """
+
+    __tablename__ = "unit_holding"
+    # Metrics join a period's tickets to their ended holdings, and a return looks up the
+    # ticket's open one: both by ticket, then by whether it ended.
+    __table_args__ = (Index("ix_unit_holding_ticket_id_ended_at", "ticket_id", "ended_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    sign_for_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handling_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    signed_for_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the unit let go: the moment it asked for the return that was approved.
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sign_for_late: bool = False
+    handling_late: bool = False
 
 
 class JobLease(SQLModel, table=True):

@@ -40,6 +40,11 @@ class PolicyRow:
     first_contact: str
     handling: str
     callback: str
+    # The hotline office's waits (None: this row leaves them to a less specific one).
+    dispatch: str | None = None
+    return_review: str | None = None
+    extension_review: str | None = None
+    reply_review: str | None = None
 
     def matches(self, ticket_type: str, urgency: str, category_code: str, unit_class: str) -> bool:
         return (
@@ -74,3 +79,28 @@ def choose(
     if not candidates:
         return None
     return max(candidates, key=lambda r: (r.specificity(), -r.id))
+
+
+OFFICE_CLOCKS = ("dispatch", "return_review", "extension_review", "reply_review")
+
+
+def choose_office(
+    rows: Sequence[PolicyRow],
+    clock: str,
+    *,
+    ticket_type: str,
+    urgency: str,
+    category_code: str,
+    unit_class: str,
+) -> tuple[PolicyRow, str] | None:
+    """The most specific matching row that sets this office clock, with its duration."""
+    assert clock in OFFICE_CLOCKS, clock
+    setting = [r for r in rows if getattr(r, clock)]
+    row = choose(
+        setting,
+        ticket_type=ticket_type,
+        urgency=urgency,
+        category_code=category_code,
+        unit_class=unit_class,
+    )
+    return None if row is None else (row, str(getattr(row, clock)))

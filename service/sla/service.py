@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.auth.models import User
-from service.sla import traces
+from service.sla import traces, waits
 from service.sla.calendar import TraceStep
 from service.sla.clocks import DueSoon, set_warning, warn_moment, work_calendar
 from service.sla.models import ClockPause, DueWarning, ExtensionDecision, ExtensionRequest
@@ -164,6 +164,7 @@ def request_extension(
         requested_at=at,
     )
     session.add(request)
+    waits.start_extension_review(session, request, ticket, at)
     ticket.updated_at = at
     tickets.record(
         session,

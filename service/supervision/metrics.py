@@ -15,7 +15,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, func, literal_column, select, union
+from sqlalchemy import Integer, and_, case, cast, func, literal_column, select, union, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session, col
 
@@ -23,6 +24,7 @@ from service import clock
 from service.callbacks.models import Callback, HandlingTime, Resolution, Satisfaction
 from service.catalogue.models import CategoryTag
 from service.places.models import Area, AreaLevel
+from service.sla.models import UnitHolding
 from service.supervision import stats
 from service.tickets.models import Ticket, TicketEvent, TicketTag, TicketType
 from service.tickets.states import CloseReason, Status
@@ -211,6 +213,10 @@ class WorkflowRow:
     returned: int
     reopened: int
     extended: int
+    # Spells that ended with an approved return (退单) and, of those, the ones already late
+    # then; per ticket for every dimension but the unit, where they are the unit's own spells.
+    handed_back: int = 0
+    late_at_return: int = 0
 
     def on_time_sign_for(self) -> float | None:
         return stats.rate(self.signed_on_time, self.sign_for_counted)
@@ -261,38 +267,178 @@ def workflow_rates(
     session: Session, period: Period, dimension: Dimension, *, as_of: datetime
 ) -> list[WorkflowRow]:
     """On-time sign-for and closure (an open overdue ticket counts as late), return, reopen
-    and extension rates, over work orders filed in the period, as they stand at `as_of`."""
-    key, tags = _key(dimension, unit_column=col(Ticket.lead_unit_id))
-    flags = _event_flags()
+    and extension rates, over work orders filed in the period, as they stand at `as_of`.
+
+    A return keeps its lateness: a unit that handed a ticket back when already late counts it
+    late (its spell is a unit_holding row), and every other dimension, the city first, counts
+    each ticket once, late when any unit was late with it.
+    """
+    if dimension is Dimension.UNIT:
+        query: Select[Any] = _unit_workflow(period, as_of)
+        rows = session.execute(query).all()
+    else:
+        key, tags = _key(dimension, unit_column=col(Ticket.lead_unit_id))
+        query = _ticket_workflow(period, as_of, key)
+        if tags is not None:
+            query = query.join(tags, tags.c.ticket_id == Ticket.id)
+        rows = session.execute(_grouped(query, [key], dimension)).all()
+    return [WorkflowRow(r[0], *(int(v) for v in r[1:])) for r in rows]
+
+
+def _current_spell(as_of: datetime) -> dict[str, ColumnElement[bool]]:
+    """The conditions for the spell at the ticket's current lead unit, from the ticket."""
     done = done_at()
-    sign_counted = and_(
-        col(Ticket.sign_for_due).is_not(None),
-        (col(Ticket.signed_for_at).is_not(None)) | (col(Ticket.sign_for_due) < as_of),
+    held = col(Ticket.lead_unit_id).is_not(None)
+    return {
+        "signed_on_time": and_(held, col(Ticket.signed_for_at) <= col(Ticket.sign_for_due)),
+        "sign_counted": and_(
+            held,
+            col(Ticket.sign_for_due).is_not(None),
+            (col(Ticket.signed_for_at).is_not(None)) | (col(Ticket.sign_for_due) < as_of),
+        ),
+        "closed_on_time": and_(held, done.is_not(None), done <= col(Ticket.handling_due)),
+        "closure_counted": and_(
+            held,
+            col(Ticket.handling_due).is_not(None),
+            done.is_not(None) | (col(Ticket.handling_due) < as_of),
+        ),
+    }
+
+
+def _ended_spells(period: Period) -> Any:
+    """Per ticket filed in the period, over its spells ended by a return: any sign-for
+    counted, any late."""
+    filed = aliased(Ticket)
+    signed_or_late = col(UnitHolding.signed_for_at).is_not(None) | col(UnitHolding.sign_for_late)
+    return (
+        select(
+            col(UnitHolding.ticket_id).label("ticket_id"),
+            func.count().label("n"),
+            func.max(case((signed_or_late, 1), else_=0)).label("sign_counted"),
+            func.max(case((col(UnitHolding.sign_for_late), 1), else_=0)).label("sign_late"),
+            func.max(case((col(UnitHolding.handling_late), 1), else_=0)).label("late"),
+            func.max(
+                case((col(UnitHolding.sign_for_late) | col(UnitHolding.handling_late), 1), else_=0)
+            ).label("any_late"),
+        )
+        .join(filed, col(filed.id) == col(UnitHolding.ticket_id))
+        .where(
+            col(UnitHolding.ended_at).is_not(None),
+            col(filed.created_at) >= period.start,
+            col(filed.created_at) < period.end,
+        )
+        .group_by(col(UnitHolding.ticket_id))
+        .subquery("ended_spells")
     )
-    closure_counted = and_(
-        col(Ticket.handling_due).is_not(None),
-        done.is_not(None) | (col(Ticket.handling_due) < as_of),
-    )
-    query = (
+
+
+def _ticket_workflow(period: Period, as_of: datetime, key: Any) -> Select[Any]:
+    """One row per ticket: late if the current unit is late or an earlier one was."""
+    flags = _event_flags()
+    spells = _ended_spells(period)
+    cur = _current_spell(as_of)
+    earlier_sign_late = func.coalesce(spells.c.sign_late, 0) == 1
+    earlier_late = func.coalesce(spells.c.late, 0) == 1
+    sign_counted = cur["sign_counted"] | (func.coalesce(spells.c.sign_counted, 0) == 1)
+    return (
         select(
             key,
             func.count().label("work_orders"),
-            _count_if(col(Ticket.signed_for_at) <= col(Ticket.sign_for_due)),
+            _count_if(
+                and_(
+                    sign_counted,
+                    ~earlier_sign_late,
+                    cur["signed_on_time"] | ~cur["sign_counted"],
+                )
+            ),
             _count_if(sign_counted),
-            _count_if(and_(done.is_not(None), done <= col(Ticket.handling_due))),
-            _count_if(closure_counted),
+            _count_if(and_(cur["closed_on_time"], ~earlier_late)),
+            _count_if(cur["closure_counted"] | earlier_late),
             func.coalesce(func.sum(flags.c.returned), 0),
             func.coalesce(func.sum(flags.c.reopened), 0),
             func.coalesce(func.sum(flags.c.extended), 0),
+            _count_if(spells.c.ticket_id.is_not(None)),
+            _count_if(func.coalesce(spells.c.any_late, 0) == 1),
+        )
+        .select_from(Ticket)
+        .outerjoin(flags, flags.c.ticket_id == Ticket.id)
+        .outerjoin(spells, spells.c.ticket_id == Ticket.id)
+        .where(
+            *work_orders_in(period)[:2],
+            col(Ticket.assessment_excluded).is_(False),
+            col(Ticket.lead_unit_id).is_not(None) | spells.c.ticket_id.is_not(None),
+        )
+    )
+
+
+def _unit_workflow(period: Period, as_of: datetime) -> Select[Any]:
+    """Per unit: its current tickets as today, plus its spells ended by a return (UNION ALL)."""
+    flags = _event_flags()
+    cur = _current_spell(as_of)
+    zero: ColumnElement[Any] = literal_column("0")
+    current: Select[Any] = (
+        select(
+            col(Ticket.lead_unit_id).label("key"),
+            literal_column("1").label("work_orders"),
+            case((cur["signed_on_time"], 1), else_=0).label("signed_on_time"),
+            case((cur["sign_counted"], 1), else_=0).label("sign_counted"),
+            case((cur["closed_on_time"], 1), else_=0).label("closed_on_time"),
+            case((cur["closure_counted"], 1), else_=0).label("closure_counted"),
+            func.coalesce(flags.c.returned, 0).label("returned"),
+            func.coalesce(flags.c.reopened, 0).label("reopened"),
+            func.coalesce(flags.c.extended, 0).label("extended"),
+            zero.label("handed_back"),
+            zero.label("late_at_return"),
         )
         .select_from(Ticket)
         .outerjoin(flags, flags.c.ticket_id == Ticket.id)
         .where(*work_orders_in(period))
     )
-    if tags is not None:
-        query = query.join(tags, tags.c.ticket_id == Ticket.id)
-    rows = session.execute(_grouped(query, [key], dimension)).all()
-    return [WorkflowRow(r[0], *(int(v) for v in r[1:])) for r in rows]
+    h = UnitHolding
+    signed_on_time = and_(col(h.signed_for_at).is_not(None), ~col(h.sign_for_late))
+    ended: Select[Any] = (
+        select(
+            col(h.unit_id).label("key"),
+            zero.label("work_orders"),
+            case((signed_on_time, 1), else_=0).label("signed_on_time"),
+            case((col(h.signed_for_at).is_not(None) | col(h.sign_for_late), 1), else_=0).label(
+                "sign_counted"
+            ),
+            zero.label("closed_on_time"),
+            # Handed back before its deadline: no closure to judge; after it: late.
+            case((col(h.handling_late), 1), else_=0).label("closure_counted"),
+            zero.label("returned"),
+            zero.label("reopened"),
+            zero.label("extended"),
+            literal_column("1").label("handed_back"),
+            case((col(h.sign_for_late) | col(h.handling_late), 1), else_=0).label("late_at_return"),
+        )
+        .select_from(h)
+        .join(Ticket, col(Ticket.id) == h.ticket_id)
+        .where(
+            *work_orders_in(period)[:2],
+            col(Ticket.assessment_excluded).is_(False),
+            col(h.ended_at).is_not(None),
+        )
+    )
+    spells = union_all(current, ended).subquery("spells")
+    measures = [
+        "work_orders",
+        "signed_on_time",
+        "sign_counted",
+        "closed_on_time",
+        "closure_counted",
+        "returned",
+        "reopened",
+        "extended",
+        "handed_back",
+        "late_at_return",
+    ]
+    return (
+        select(spells.c.key, *(func.coalesce(func.sum(spells.c[m]), 0) for m in measures))
+        .group_by(spells.c.key)
+        .order_by(spells.c.key)
+    )
 
 
 def work_orders_in(period: Period) -> list[ColumnElement[bool]]:

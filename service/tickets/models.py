@@ -59,6 +59,7 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_status_handling_due", "status", "handling_due"),
         Index("ix_ticket_status_sign_for_due", "status", "sign_for_due"),
+        Index("ix_ticket_status_office_due", "status", "office_due"),
         Index("ix_ticket_lead_unit_status", "lead_unit_id", "status"),
         Index("ix_ticket_category_street_created", "category_id", "street_id", "created_at"),
         Index("ix_ticket_requester_phone", "requester_phone"),
@@ -107,6 +108,9 @@ class Ticket(SQLModel, table=True):
     contact_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     handling_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     callback_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The hotline office's deadline for the wait the ticket is in (dispatch, return review or
+    # reply review: one at a time, named by the status); NULL outside those states.
+    office_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     signed_for_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     contacted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -260,6 +260,11 @@ def transition(
     if to_status is Status.CLOSED:
         ticket.closed_at = at
         ticket.close_reason = close_reason or _default_close_reason(action)
+    # The hotline office's clocks start and stop with the states they time; sla imports this
+    # module, so it is imported here.
+    from service.sla import waits
+
+    office_clock = waits.follow(session, ticket, to_status, at)
     visibility = Visibility.INTERNAL if action in INTERNAL_ACTIONS else Visibility.PUBLIC
     event = _append_event(
         session,
@@ -271,7 +276,7 @@ def transition(
         reason=reason,
         visibility=visibility,
         at=at,
-        data=data or {},
+        data={**(data or {}), **office_clock},
     )
     flush(session, ticket)
     return event

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.sla.calendar import Duration
-from service.sla.policies import PolicyError, PolicyRow, choose, parse_duration
+from service.sla.policies import PolicyError, PolicyRow, choose, choose_office, parse_duration
 
 
 def row(id_: int, handling: str, **keys: str | None) -> PolicyRow:
@@ -84,3 +84,45 @@ def test_durations_parse(text: str, expected: Duration) -> None:
 def test_bad_durations_are_refused_with_the_value(text: str) -> None:
     with pytest.raises(PolicyError):
         parse_duration(text)
+
+
+OFFICE_ROWS = [
+    PolicyRow(1, None, None, None, None, "1wd", "1wd", "15wd", "3wd", dispatch="2wh"),
+    PolicyRow(2, "complaint", None, None, None, "1wd", "1wd", "15wd", "3wd"),
+    PolicyRow(3, None, "urgent", None, None, "1h", "2h", "24h", "3wd", dispatch="0.5h"),
+]
+
+
+@pytest.mark.parametrize(
+    ("ticket_type", "urgency", "expected"),
+    [
+        # The complaint row is more specific but sets no dispatch clock: the catch-all's counts.
+        ("complaint", "normal", (1, "2wh")),
+        ("complaint", "urgent", (3, "0.5h")),
+        ("help", "normal", (1, "2wh")),
+    ],
+)
+def test_an_office_clock_comes_from_the_most_specific_row_that_sets_it(
+    ticket_type: str, urgency: str, expected: tuple[int, str]
+) -> None:
+    found = choose_office(
+        OFFICE_ROWS,
+        "dispatch",
+        ticket_type=ticket_type,
+        urgency=urgency,
+        category_code="HO.HEATING",
+        unit_class="",
+    )
+    assert found is not None and (found[0].id, found[1]) == expected
+
+
+def test_no_row_setting_an_office_clock_means_no_clock() -> None:
+    found = choose_office(
+        OFFICE_ROWS,
+        "reply_review",
+        ticket_type="complaint",
+        urgency="normal",
+        category_code="",
+        unit_class="",
+    )
+    assert found is None

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import insert, inspect
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service import clock, migrate
 from service.catalogue.models import Category, CategoryTag, CategoryTree, Tag
@@ -71,8 +72,10 @@ def _old_ticket(session: Session, number: str, category: Category, tags: list[st
         created_at=at,
         updated_at=at,
     )
-    session.add(ticket)
-    session.flush()
+    # Only the columns the old schema has: later migrations add ticket columns the model knows.
+    existing = {c["name"] for c in inspect(session.connection()).get_columns("ticket")}
+    values = {k: v for k, v in ticket.model_dump().items() if k in existing and k != "id"}
+    ticket.id = session.execute(insert(Ticket).values(**values).returning(col(Ticket.id))).scalar()
     for tag in tags:
         session.add(TicketTag(ticket_id=ticket.id or 0, tag_code=tag))
     return ticket
