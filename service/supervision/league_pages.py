@@ -14,6 +14,7 @@ from service import clock
 from service.auth import roles
 from service.auth.deps import require_role
 from service.auth.models import User
+from service.catalogue.models import Tag
 from service.config import Settings
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext as _
@@ -185,8 +186,12 @@ def targets_save(
     form = {"elderly": elderly, "women": women, "minors": minors, "disabled": disabled}
     parsed: dict[str, float | None] = {}
     errors: dict[str, str] = {}
+    known = set(session.exec(select(Tag.code)))
     for tag, text in form.items():
         text = text.strip()
+        if text and tag not in known:
+            errors[tag] = _("This group is not among the city's tags.")
+            continue
         if not text:
             parsed[tag] = None
             continue

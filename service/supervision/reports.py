@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from datetime import datetime
@@ -327,6 +328,9 @@ def to_pdf(html: str) -> bytes:
         raise PdfUnavailableError(reason)
     from weasyprint import HTML
 
+    # fontTools stamps each embedded font subset with the wall clock (to the second) unless
+    # SOURCE_DATE_EPOCH is set, so two renders of a longer report a second apart differed.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 

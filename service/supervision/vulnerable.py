@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service import clock
+from service.catalogue.models import Tag
 from service.places.models import Area, AreaLevel
 from service.supervision import metrics, periods, stats
 from service.supervision.models import VulnerableTarget
@@ -97,6 +98,8 @@ def set_target(session: Session, tag: str, per_10k: float | None, *, user_id: in
             session.delete(row)
         session.flush()
         return
+    if session.get(Tag, tag) is None:
+        raise ValueError(f"the city has no tag {tag!r}")
     if per_10k < 0:
         raise ValueError("a target is a rate: 0 or more")
     row = row or VulnerableTarget(tag_code=tag, per_10k=per_10k, set_at=clock.now())
