@@ -220,3 +220,17 @@ def test_dashboard_shows_sign_for_direct_answers_and_per_district(
     assert "6 件工单中 2 件由话务员直接答复（直办）：33.3%" in html
     # 东河区: 3 complaints over 200,000 residents = 0.150 per 10,000.
     assert re.search(r"东河区</td><td>3</td><td>200000</td><td>0.150</td>", html)
+
+
+def test_transparency_lists_the_unranked_of_the_published_report(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    _city(session)
+    with clock.frozen(DECEMBER):
+        reports.publish(session, "2026-11", settings, user_id=None)
+        session.commit()
+        html = client.get("/transparency").text
+    assert "窗口行业" in html and "热力公司" in html
+    gas = re.search(r"<tr><td>([^<]*(?:<[^t/][^<]*)?)</td><td>燃气公司</td><td>([^<]*)</td>", html)
+    assert gas, "the gas company is listed"
+    assert gas.group(1) == "未排名：n = 4 < 10" and gas.group(2) == "—"
