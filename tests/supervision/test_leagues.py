@@ -7,7 +7,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service import clock
 from service.auth.models import Role
@@ -234,3 +234,18 @@ def test_transparency_lists_the_unranked_of_the_published_report(
     gas = re.search(r"<tr><td>([^<]*(?:<[^t/][^<]*)?)</td><td>燃气公司</td><td>([^<]*)</td>", html)
     assert gas, "the gas company is listed"
     assert gas.group(1) == "未排名：n = 4 < 10" and gas.group(2) == "—"
+
+
+def test_the_demo_city_marks_its_window_industries(session: Session) -> None:
+    from service.seed.demo import DEMO_TARGETS, seed_demo
+    from service.supervision import vulnerable
+
+    seed_demo(session)
+    sectors = {
+        u.code: u.window_sector for u in session.exec(select(Unit)) if u.window_sector is not None
+    }
+    # Each of the five window industries has at least one unit to assess.
+    assert set(sectors.values()) == set(WindowSector)
+    assert sectors["E-HEAT"] is WindowSector.UTILITY
+    assert sectors["E-HOSP-CENTRAL"] is WindowSector.HOSPITAL
+    assert vulnerable.targets(session) == DEMO_TARGETS
