@@ -82,7 +82,7 @@ def _tables(found: Figures, rules: Rules) -> dict[League, list[Standing]]:
 
 @dataclass(frozen=True)
 class Tables:
-    """The period's leagues, and how many units were active but could not be ranked."""
+    """The period's leagues and the rules they were made by."""
 
     label: str
     rules: Rules
