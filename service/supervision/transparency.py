@@ -14,7 +14,8 @@ from service import clock
 from service.catalogue.models import Category
 from service.deps import SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext
-from service.supervision import hot_topics, league_pages, metrics, reports, vulnerable
+from service.supervision import hot_topics, league_pages, metrics, reports
+from service.supervision import vulnerable as vulnerable_groups
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,8 +56,8 @@ def transparency(
         now=now,
     )
     tags = {r.key: r for r in metrics.complaints_per_10k(session, period, by=metrics.Dimension.TAG)}
-    groups = [(code, tags.get(code)) for code in reports.VULNERABLE_TAGS]
-    trend = vulnerable.trend(session, month, tz)
+    vulnerable = [(code, tags.get(code)) for code in reports.VULNERABLE_TAGS]
+    trend = vulnerable_groups.trend(session, month, tz)
     chart: dict[str, Any] = {
         "months": [m for m, _ in volumes],
         "volumes": [n for _, n in volumes],
@@ -83,7 +84,7 @@ def transparency(
             "published": published,
             "snapshot": snapshot,
             "hot": [(categories.get(h.category_id), areas.get(h.district_id), h) for h in hot],
-            "vulnerable": groups,
+            "vulnerable": vulnerable,
             # The twelve-month trend against the city's targets: counts only, no tickets.
             "trend": trend,
             "trend_json": league_pages.trend_chart(trend),
