@@ -91,11 +91,21 @@ class Settings(BaseSettings):
     metrics_w_basic: float = Field(default=0.8, ge=0, le=1)
     metrics_min_sample: int = Field(default=10, ge=1)
     # Composite weights (response, resolution, satisfaction) per unit class; others use default.
-    composite_weights_default: tuple[float, float, float] = (10, 45, 45)
+    composite_weights_default: tuple[float, float, float] = (10, 35, 35)
     composite_weights: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
+    # Timeliness in the composite (on-time sign-for, on-time closure), per unit class likewise:
+    # with the defaults above the five weights add up to 100.
+    timeliness_weights_default: tuple[float, float] = (5, 15)
+    timeliness_weights: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    # Points taken off the composite for each public criticism (通报) of the unit in the period.
+    criticism_points: float = Field(default=2.0, ge=0, le=100)
+    # Red flag: low in each of red_flag_months periods running; low is under the threshold, or
+    # in the bottom share of a league with at least red_flag_min_league ranked units (so the
+    # only unit of a small league is never "persistently low" for being last).
     red_flag_threshold: float = Field(default=80.0, ge=0, le=100)
     red_flag_months: int = Field(default=2, ge=1)
-    red_flag_bottom: int = Field(default=3, ge=0)
+    red_flag_bottom_share: float = Field(default=0.25, ge=0, le=1)
+    red_flag_min_league: int = Field(default=4, ge=2)
     hot_topic_weeks: int = Field(default=8, ge=2)
     hot_topic_min_count: int = Field(default=5, ge=1)
     hot_topic_sigmas: float = Field(default=2.0, ge=0)

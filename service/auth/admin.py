@@ -17,13 +17,22 @@ from service.auth.render import form_values, render
 from service.auth.roles import ADMIN_ROLES, ROLE_DUTIES
 from service.auth.units import UnitError, UnitInput, save_unit
 from service.deps import CsrfDep, SessionDep
-from service.places.models import Area, AreaLevel, Unit, UnitClass
+from service.places.models import Area, AreaLevel, Unit, UnitClass, WindowSector
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 Admin = Annotated[User, Depends(require_role(*ADMIN_ROLES))]
 PAGE = 50
 USER_FIELDS = ("username", "display_name", "role", "unit_code", "password")
-UNIT_FIELDS = ("code", "name_zh", "name_en", "unit_class", "district_code", "parent_code", "phone")
+UNIT_FIELDS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "unit_class",
+    "district_code",
+    "parent_code",
+    "phone",
+    "window_sector",
+)
 
 
 def _units(session: SessionDep) -> list[Unit]:
@@ -253,6 +262,7 @@ def _units_page(
             "units": _units(session),
             "districts": districts,
             "classes": [c.value for c in UnitClass],
+            "sectors": [c.value for c in WindowSector],
             "values": values or {},
             "errors": errors or {},
             "saved": request.query_params.get("saved", ""),
@@ -305,6 +315,7 @@ def unit_page(request: Request, unit_id: int, session: SessionDep, admin: Admin)
         "district_code": district.code if district else "",
         "parent_code": parent.code if parent else "",
         "phone": unit.phone,
+        "window_sector": unit.window_sector.value if unit.window_sector else "",
         "active": "1" if unit.active else "",
     }
     return _unit_edit(request, session, unit, values, {})
@@ -329,6 +340,7 @@ def _unit_edit(
             "districts": districts,
             "units": _units(session),
             "classes": [c.value for c in UnitClass],
+            "sectors": [c.value for c in WindowSector],
             "values": values,
             "errors": errors,
         },

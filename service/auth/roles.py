@@ -33,6 +33,9 @@ CALLBACK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 SUPERVISION_READERS = frozenset({Role.SUPERVISOR, Role.DEPUTY})
 # Deciding appeals, building and publishing reports, adopting the monthly topic.
 SUPERVISORS = frozenset({Role.SUPERVISOR})
+# The city's targets for the vulnerable groups' complaint rates: the hotline office head, or
+# an administrator entering what the city government decided.
+TARGET_SETTERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 ROLE_LABELS: dict[Role, str] = {
     Role.OPERATOR: "Hotline operator",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from service.places.models import Area, AreaLevel, Unit, UnitClass
+from service.places.models import Area, AreaLevel, Unit, UnitClass, WindowSector
 
 
 class UnitError(ValueError):
@@ -26,6 +26,7 @@ class UnitInput:
     district_code: str = ""
     parent_code: str = ""
     phone: str = ""
+    window_sector: str = ""  # empty: not a window industry
     active: bool = True
 
 
@@ -45,6 +46,10 @@ def save_unit(session: Session, data: UnitInput, *, existing: Unit | None = None
         unit_class = UnitClass(data.unit_class)
     except ValueError:
         raise UnitError("unit_class", "Choose a unit class.") from None
+    try:
+        sector = WindowSector(data.window_sector) if data.window_sector.strip() else None
+    except ValueError:
+        raise UnitError("window_sector", "Choose a window industry, or none.") from None
     district_id = None
     if data.district_code.strip():
         district = session.exec(
@@ -71,6 +76,7 @@ def save_unit(session: Session, data: UnitInput, *, existing: Unit | None = None
     unit.district_id = district_id
     unit.parent_id = parent_id
     unit.phone = data.phone.strip()[:40]
+    unit.window_sector = sector
     unit.active = data.active
     session.add(unit)
     session.flush()

@@ -23,6 +23,17 @@ class UnitClass(StrEnum):
     ENTERPRISE = "enterprise"
 
 
+class WindowSector(StrEnum):
+    """The "window" service industries (窗口行业) whose counters the public meets every day;
+    a unit of any class may be one, and is then also assessed in the window-industries league."""
+
+    BANK = "bank"
+    HOSPITAL = "hospital"
+    TRANSPORT = "transport"
+    UTILITY = "utility"
+    GOVERNMENT_HALL = "government_hall"
+
+
 class Area(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
@@ -43,3 +54,7 @@ class Unit(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="unit.id")
     phone: str = Field(default="", max_length=40)
     active: bool = True
+    # None: not a window industry. Set for banks, hospitals, transport, utilities and halls.
+    window_sector: WindowSector | None = Field(
+        default=None, sa_type=EnumText(WindowSector, 16), nullable=True
+    )

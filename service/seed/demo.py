@@ -27,6 +27,10 @@ DEMO_USERS: tuple[tuple[str, Role, str | None, str], ...] = (
     ("deputy", Role.DEPUTY, None, "人大代表"),
 )
 
+# The city's monthly targets for the vulnerable groups' complaints per 10,000 residents (the
+# seed plan's "falling complaint rate"); supervisors change them on /staff/supervision/targets.
+DEMO_TARGETS = {"elderly": 0.06, "women": 0.02, "minors": 0.06, "disabled": 0.03}
+
 
 @dataclass(frozen=True)
 class DemoLogin:
@@ -62,6 +66,10 @@ def seed_demo(session: Session) -> LoadSummary | None:
             )
         )
     session.flush()
+    from service.supervision import vulnerable
+
+    for tag, per_10k in DEMO_TARGETS.items():
+        vulnerable.set_target(session, tag, per_10k, user_id=None)
     knowledge_file = DATA_DIR / "knowledge_base.csv"
     if knowledge_file.exists():
         knowledge.load_csv(session, knowledge_file)

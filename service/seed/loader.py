@@ -19,7 +19,7 @@ from service.catalogue.models import (
     CategoryTree,
     Tag,
 )
-from service.places.models import Area, AreaLevel, Unit, UnitClass
+from service.places.models import Area, AreaLevel, Unit, UnitClass, WindowSector
 from service.sla.models import DeadlinePolicy
 from service.sla.policies import OFFICE_CLOCKS, PolicyError, parse_duration
 
@@ -99,6 +99,7 @@ def load_units(session: Session, path: Path) -> int:
             unit_class=UnitClass(row["unit_class"]),
             district_id=areas[district] if district else None,
             phone=row.get("phone", ""),
+            window_sector=WindowSector(row["window_sector"]) if row.get("window_sector") else None,
         )
         session.add(unit)
         units[unit.code] = unit

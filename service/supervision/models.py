@@ -92,3 +92,15 @@ class TextClusterTicket(SQLModel, table=True):
 
     cluster_id: int = Field(foreign_key="text_cluster.id", primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, index=True)
+
+
+class VulnerableTarget(SQLModel, table=True):
+    """The city's target for one vulnerable group: complaints a month per 10,000 residents
+    that the city means to stay under (the "falling complaint rate" of the seed plan)."""
+
+    __tablename__ = "vulnerable_target"
+
+    tag_code: str = Field(foreign_key="tag.code", primary_key=True, max_length=40)
+    per_10k: float = Field(ge=0)
+    set_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    set_at: datetime = Field(sa_type=UTCDateTime)

@@ -20,7 +20,7 @@ from service.config import Settings
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext as _
 from service.i18n import use_locale
-from service.supervision import metrics, reports
+from service.supervision import league_pages, metrics, reports
 from service.supervision.metrics import Dimension
 from service.tickets.models import Ticket
 from service.web import csrf
@@ -76,6 +76,7 @@ def dashboard(
             "handling": handling,
             "labels": _labels(session, dimension),
             "min_sample": settings.metrics_min_sample,
+            **league_pages.dashboard_extras(session, period, settings),
         },
     )
 

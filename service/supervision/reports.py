@@ -21,11 +21,12 @@ from service.callbacks.models import Callback
 from service.catalogue.models import Category, Tag
 from service.config import Settings
 from service.places.models import Area, Unit
-from service.supervision import metrics, rankings
+from service.supervision import leagues, metrics
+from service.supervision import vulnerable as vulnerable_trend
 from service.supervision.models import ReportSnapshot
 from service.tickets.models import Ticket
 
-VULNERABLE_TAGS = ("elderly", "women", "minors", "disabled")
+VULNERABLE_TAGS = vulnerable_trend.VULNERABLE_TAGS
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:
@@ -44,26 +45,9 @@ def build(session: Session, month: str, settings: Settings) -> dict[str, Any]:
     city = metrics.callback_rates(session, period, metrics.Dimension.CITY)
     totals = city[0] if city else metrics.CallbackRow("all", 0, 0, 0, 0, 0, 0)
     volume = sum(n for _, n in metrics.volumes(session, period, metrics.Bucket.MONTH, tz))
-    leagues: dict[str, list[dict[str, Any]]] = {}
-    cache: rankings.RatesCache = {}
-    for which in rankings.League:
-        leagues[which.value] = [
-            {
-                "unit": s.code,
-                "name_zh": s.name_zh,
-                "name_en": s.name_en,
-                "answered": s.answered,
-                "response": _r(s.response),
-                "resolution": _r(s.resolution),
-                "satisfaction": _r(s.satisfaction),
-                "intervals": {k: _interval(v) for k, v in sorted(s.intervals.items())},
-                "composite": _r(s.composite, 2),
-                "rank": s.rank,
-                "change": _r(s.change, 2),
-                "red_flag": s.red_flag,
-            }
-            for s in rankings.league(session, month, which, settings, cache=cache)
-        ]
+    # Leagues, criticisms and vulnerable-group trends (issue 12, points 3 and 6).
+    assessed = leagues.tables(session, month, settings)
+    league_content = leagues.as_content(assessed)
     tags = {t.code: t for t in session.exec(select(Tag))}
     per_tag = {
         r.key: r for r in metrics.complaints_per_10k(session, period, by=metrics.Dimension.TAG)
@@ -124,8 +108,14 @@ def build(session: Session, month: str, settings: Settings) -> dict[str, Any]:
             "intervals": {k: _interval(v) for k, v in sorted(totals.intervals(w).items())},
             "population": population,
         },
-        "leagues": leagues,
+        "leagues": league_content,
+        "league_rules": leagues.rules_content(assessed.rules),
+        "criticisms": sum(leagues.criticisms(session, period).values()),
         "vulnerable": vulnerable,
+        "vulnerable_trend": vulnerable_trend.as_content(
+            vulnerable_trend.trend(session, month, tz),
+            {a.id: a.code for a in session.exec(select(Area)) if a.id is not None},
+        ),
         "top_categories": top,
         "excluded": [{"ticket": n, "unit": u or "", "reason": r} for n, u, r in excluded],
     }
@@ -211,6 +201,10 @@ LEAGUE_COLUMNS = (
     "composite",
     "change",
     "red_flag",
+    "on_time_sign_for",
+    "on_time_closure",
+    "criticisms",
+    "not_ranked_min_sample",
 )
 
 
@@ -231,6 +225,11 @@ def _league_rows(content: dict[str, Any]) -> list[list[Any]]:
                     s["composite"],
                     s["change"],
                     s["red_flag"],
+                    # Reports published before timeliness entered the leagues lack these.
+                    s.get("on_time_sign_for"),
+                    s.get("on_time_closure"),
+                    s.get("criticisms"),
+                    (s.get("not_ranked") or {}).get("min_sample"),
                 ]
             )
     return rows

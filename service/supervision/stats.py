@@ -1,5 +1,6 @@
-"""Pure arithmetic for supervision: weighted rates, Wilson intervals, composites, percentiles,
-and the hot-topic test (this week above mean + k·σ of the weeks before)."""
+"""Pure arithmetic for supervision: weighted rates, Wilson intervals, exact Poisson intervals
+for counts, composites, percentiles, and the hot-topic test (this week above mean + k·σ of the
+weeks before)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,62 @@ def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float] | No
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _lower_gamma_regularized(a: float, x: float) -> float:
+    """P(a, x), the regularized lower incomplete gamma function (series below a + 1, else
+    Lentz's continued fraction for the upper part), as in Numerical Recipes' gammp."""
+    if x <= 0:
+        return 0.0
+    log_front = -x + a * math.log(x) - math.lgamma(a)
+    if x < a + 1:
+        term = total = 1.0 / a
+        n = a
+        while abs(term) > abs(total) * 1e-15:
+            n += 1
+            term *= x / n
+            total += term
+        return min(1.0, total * math.exp(log_front))
+    tiny = 1e-300
+    b = x + 1 - a
+    c = 1 / tiny
+    d = 1 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < 1e-15:
+            break
+    return max(0.0, 1.0 - math.exp(log_front) * h)
+
+
+def _gamma_quantile(a: float, p: float) -> float:
+    """The x with P(a, x) = p, by bisection (P rises with x)."""
+    low, high = 0.0, a + 20 * math.sqrt(a) + 20
+    for _ in range(200):
+        mid = (low + high) / 2
+        if _lower_gamma_regularized(a, mid) < p:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-10 * max(1.0, high):
+            break
+    return (low + high) / 2
+
+
+def poisson(count: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The exact (Garwood) interval for a Poisson mean from an observed count: the chi-square
+    quantiles χ²(α/2; 2k)/2 and χ²(1−α/2; 2k+2)/2; a count of 0 has lower bound 0."""
+    alpha = 1 - confidence
+    low = 0.0 if count <= 0 else _gamma_quantile(count, alpha / 2)
+    return low, _gamma_quantile(count + 1, 1 - alpha / 2)
 
 
 def composite(

@@ -14,7 +14,8 @@ from service import clock
 from service.catalogue.models import Category
 from service.deps import SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext
-from service.supervision import hot_topics, metrics, reports
+from service.supervision import hot_topics, league_pages, metrics, reports
+from service.supervision import vulnerable as vulnerable_groups
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +57,7 @@ def transparency(
     )
     tags = {r.key: r for r in metrics.complaints_per_10k(session, period, by=metrics.Dimension.TAG)}
     vulnerable = [(code, tags.get(code)) for code in reports.VULNERABLE_TAGS]
+    trend = vulnerable_groups.trend(session, month, tz)
     chart: dict[str, Any] = {
         "months": [m for m, _ in volumes],
         "volumes": [n for _, n in volumes],
@@ -83,6 +85,12 @@ def transparency(
             "snapshot": snapshot,
             "hot": [(categories.get(h.category_id), areas.get(h.district_id), h) for h in hot],
             "vulnerable": vulnerable,
+            # The twelve-month trend against the city's targets: counts only, no tickets.
+            "trend": trend,
+            "trend_json": league_pages.trend_chart(trend),
+            "group_names": league_pages.group_names(),
+            "areas": areas,
+            "league_names": league_pages.league_names(),
             "tag_names": reports.names(session),
             # "<" escaped so the JSON can never close the script element it sits in.
             "chart_json": json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),

@@ -155,3 +155,24 @@ def test_the_knowledge_seed_file_loads_and_reloads(session: Session, tmp_path: P
     )
     with pytest.raises(ValueError, match="knowledge_base.csv:2: category_code"):
         knowledge.load_csv(session, path)
+
+
+def test_a_unit_is_marked_as_a_window_industry(
+    client: TestClient, session: Session, admin: User
+) -> None:
+    form = {
+        "code": "E-BANK",
+        "name_zh": "某银行包头分行",
+        "name_en": "",
+        "unit_class": "enterprise",
+    }
+    bad = _post(client, "/staff/admin/units", "/staff/admin/units", {**form, "window_sector": "x"})
+    assert bad.status_code == 422
+    saved = _post(
+        client, "/staff/admin/units", "/staff/admin/units", {**form, "window_sector": "bank"}
+    )
+    assert saved.status_code == 303
+    unit = session.exec(select(Unit).where(Unit.code == "E-BANK")).one()
+    assert unit.window_sector == "bank"
+    page = client.get(f"/staff/admin/units/{unit.id}").text
+    assert '<option value="bank" selected' in page and "窗口行业" in page

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from service import clock
 from service.config import load_settings
-from service.supervision import metrics, rankings
+from service.supervision import leagues, metrics, rankings
 from service.supervision.metrics import Bucket, Dimension, Weights
 from tests.supervision import dataset
 from tests.supervision.dataset import TZ, local
@@ -110,15 +111,27 @@ def test_complaints_per_10k_residents(session: Session) -> None:
 
 def test_league_ranks_eligible_units_with_change_and_red_flags(session: Session) -> None:
     city = dataset.build(session)
-    settings = load_settings(metrics_min_sample=4, red_flag_bottom=1, red_flag_threshold=80)
-    table = rankings.league(session, "2026-11", rankings.League.DEPARTMENTS, settings)
+    settings = load_settings(metrics_min_sample=4, red_flag_threshold=80)
+    with clock.frozen(local("2026-12-02T09:00")):
+        found = leagues.tables(session, "2026-11", settings)
+    table = found.leagues[rankings.League.MUNICIPAL_DEPARTMENTS]
     by_code = {s.code: s for s in table}
     assert [s.code for s in table] == ["M-B", "M-A", "M-C"]
+    # B: every rate 100 %, no work order filed in November: timeliness leaves its weight out.
     assert (by_code["M-B"].rank, by_code["M-B"].composite) == (1, pytest.approx(100.0))
-    # A: 10 × 0.8 + 45 × 0.6 + 45 × 0.76 = 69.2; October: 10 + 45 + 0 = 55 → +14.2.
+    # A, weights 10/35/35/5/15: 10 × 0.8 + 35 × 0.6 + 35 × 0.76 + 5 × 2/3 + 15 × 1/3
+    # = 8 + 21 + 26.6 + 3.333 + 5 = 63.933; October (no work orders): (10 + 35 + 0) / 80
+    # × 100 = 56.25 → change +7.683.
     a = by_code["M-A"]
-    assert (a.rank, a.composite, a.change) == (2, pytest.approx(69.2), pytest.approx(14.2))
-    assert a.red_flag and not by_code["M-B"].red_flag  # A is bottom in October and November
+    assert (a.rank, a.composite, a.change) == (
+        2,
+        pytest.approx(63.9333, abs=1e-3),
+        pytest.approx(7.6833, abs=1e-3),
+    )
+    assert (a.on_time_sign_for, a.on_time_closure) == (pytest.approx(2 / 3), pytest.approx(1 / 3))
+    # Under 80 in October and November; two ranked units are too few for bottom places.
+    assert a.red_flag and a.flag_reason is rankings.Low.BELOW_THRESHOLD
+    assert not by_code["M-B"].red_flag
     assert by_code["M-B"].change is None  # nothing to compare with in October
     c = by_code["M-C"]
     assert (c.ranked, c.rank, c.answered) == (False, None, 2)  # below the minimum sample

@@ -76,3 +76,21 @@ def test_percentile_interpolates_like_percentile_cont(values, p, expected) -> No
 def test_surge(this_week: int, previous: list[int], surging: bool) -> None:
     found = stats.surge(this_week, previous, sigmas=2.0, min_count=5)
     assert (found is not None) is surging
+
+
+@pytest.mark.parametrize(
+    ("count", "low", "high"),
+    [(0, 0.0, 3.688879), (1, 0.025318, 5.571643), (10, 4.795389, 18.390356)],
+)
+def test_exact_poisson_interval(count: int, low: float, high: float) -> None:
+    # The chi-square quantiles χ²(0.025; 2k)/2 and χ²(0.975; 2k+2)/2 from the tables.
+    got = stats.poisson(count)
+    assert got == (pytest.approx(low, abs=1e-5), pytest.approx(high, abs=1e-5))
+
+
+def test_poisson_interval_matches_scipy_for_large_counts() -> None:
+    chi2 = pytest.importorskip("scipy.stats").chi2
+    for count in (57, 400, 5000):
+        low, high = stats.poisson(count)
+        assert low == pytest.approx(chi2.ppf(0.025, 2 * count) / 2, rel=1e-8)
+        assert high == pytest.approx(chi2.ppf(0.975, 2 * count + 2) / 2, rel=1e-8)
