@@ -35,7 +35,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.drop_column('window_sector')
+    # A plain DROP COLUMN (SQLite 3.35+): batch mode would copy the unit table, which other
+    # tables' foreign keys point at, and fail once they hold rows.
+    op.drop_column('unit', 'window_sector')
 
     op.drop_table('vulnerable_target')
