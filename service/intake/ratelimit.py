@@ -47,10 +47,9 @@ def exceeded(
     if not active:
         return None
     keys = [key_for(secret_key, limit.scope, limit.subject) for limit in active]
+    key_column, at_column = col(RateLimitHit.key), col(RateLimitHit.at)
     counts = [
-        func.count(
-            case((and_(RateLimitHit.key == key, col(RateLimitHit.at) > now - limit.window), 1))
-        )
+        func.count(case((and_(key_column == key, at_column > now - limit.window), 1)))
         for key, limit in zip(keys, active, strict=True)
     ]
     oldest = now - max(limit.window for limit in active)
