@@ -93,10 +93,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notification_pages.router)
     from service.callbacks import pages as callback_pages
     from service.supervision import pages as supervision_pages
-    from service.supervision import topic_pages, transparency
+    from service.supervision import revision_pages, topic_pages, transparency
 
     app.include_router(callback_pages.router)
     app.include_router(supervision_pages.router)
+    app.include_router(revision_pages.router)
     app.include_router(topic_pages.router)
     app.include_router(transparency.router)
     _include_hotline(app)

@@ -57,6 +57,8 @@ def _supervision_jobs() -> list[ScheduledJob]:
     return [
         ScheduledJob("survey_links", callback_jobs.issue_survey_links, 300),
         ScheduledJob("monthly_report", supervision_jobs.publish_last_month, 3600),
+        ScheduledJob("quarterly_report", supervision_jobs.publish_last_quarter, 3600),
+        ScheduledJob("yearly_report", supervision_jobs.publish_last_year, 3600),
         # Clustering takes seconds to a minute on a big city's week; pages read its result.
         ScheduledJob("text_clusters", supervision_jobs.refresh_text_clusters, 3600),
         # A text topic's trend scans weeks of ticket texts: counted here, read by the page.
