@@ -60,9 +60,10 @@ def dashboard(
     )
     workflow = {r.key: r for r in live_workflow}
     frozen = _published_view(session, label, dimension, rows, live_workflow, w)
-    if frozen["rows"] is not None:
-        rows = frozen["rows"]
-        workflow = {r.key: r for r in frozen["workflow"]}
+    frozen_rows, frozen_workflow = frozen.pop("rows"), frozen.pop("workflow")
+    if frozen_rows is not None:
+        rows = frozen_rows
+        workflow = {r.key: r for r in frozen_workflow}
     handling = {r.key: r for r in metrics.handling_hours(session, period, dimension)}
     return templates.TemplateResponse(
         request,

@@ -82,7 +82,7 @@ def test_published_month_is_byte_identical_after_edits_and_verifies(
             client,
             "/staff/supervision/reports",
             "/staff/supervision/reports",
-            {"month": "2026-11", "note": "correction"},
+            {"month": "2026-11", "note": "correction", "reason": "a callback changed its answer"},
         )
     v1, v2 = reports.snapshots(session, period="2026-11")
     assert (v1.version, v2.version) == (1, 2) and v1.sha256 != v2.sha256
