@@ -158,3 +158,35 @@ def test_quarterly_report_is_built_published_and_delivered(
     sign_in(client, deputy)
     home = client.get("/staff").text
     assert "监督报告 2026-Q4，第 1 版" in home and "监督报告 2026，第 1 版" in home
+
+
+def test_an_administrator_gives_a_reader_the_address_reports_are_sent_to(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    dataset.build(session)
+    admin = make_user(session, username="root", role=Role.ADMIN)
+    session.commit()
+    sign_in(client, admin)
+    form = {
+        "username": "npc-wang",
+        "role": "deputy",
+        "password": "long password 1",
+        "email": "wang@npc.example.org",
+    }
+    assert submit(client, "/staff/admin/users", "/staff/admin/users", form).status_code == 303
+    reader = session.exec(select(User).where(User.username == "npc-wang")).one()
+    assert reader.email == "wang@npc.example.org"
+    page = f"/staff/admin/users/{reader.id}"
+    assert 'value="wang@npc.example.org"' in client.get(page).text
+    edit = {
+        "display_name": "王代表",
+        "role": "deputy",
+        "active": "1",
+        "email": "w@cppcc.example.org",
+    }
+    assert submit(client, page, page, edit).status_code == 303
+    session.expire_all()  # the page changed the row; this session still holds the old one
+    reports.publish(session, "2026-11", settings, user_id=None)
+    session.commit()
+    (mail,) = session.exec(select(Outbox)).all()
+    assert mail.recipient == "w@cppcc.example.org"
