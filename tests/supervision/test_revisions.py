@@ -23,6 +23,7 @@ from service.callbacks.models import Callback, CallbackChannel
 from service.config import Settings
 from service.supervision import reports, revisions
 from service.supervision.models import ReportRevision
+from service.tickets.models import Ticket
 from service.tickets.states import Status
 from tests.callbacks.helpers import make_user, sign_in, submit
 from tests.supervision import dataset
@@ -150,3 +151,33 @@ def test_changes_leave_out_sections_an_older_format_did_not_have() -> None:
         ("totals.answered", 11.0, 12.0),
     ]
     assert reports._changed(before, after) == [("totals.answered", 11.0, 12.0)]
+
+
+def test_a_recategorised_ticket_leaves_the_published_breakdown_and_marks_both_categories(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """All 11 counted November callbacks are on tickets of 占道经营 (cat2); one of A's
+    satisfied ones is moved to 假冒伪劣 (cat) after publication. Published: 占道经营 n = 11,
+    假冒伪劣 absent. Live: 占道经营 n = 10 (−1), 假冒伪劣 n = 1 (+1)."""
+    city = dataset.build(session)
+    reports.publish(session, "2026-11", settings, user_id=None)
+    supervisor = make_user(session, username="sup", role=Role.SUPERVISOR)
+    session.commit()
+    callback = session.exec(
+        select(Callback).where(Callback.unit_id == city.ids["a"]).order_by(Callback.id)  # type: ignore[arg-type]
+    ).first()
+    assert callback is not None
+    ticket = session.get(Ticket, callback.ticket_id)
+    assert ticket is not None and ticket.category_id == city.ids["cat2"]
+    ticket.category_id = city.ids["cat"]
+    session.add(ticket)
+    session.commit()
+    sign_in(client, supervisor)
+    with clock.frozen(local("2026-12-05T09:00")):
+        page = client.get("/staff/supervision?month=2026-11&dimension=category").text
+    rows = {part.split("</td>")[0]: part for part in page.split("<td>")[1:]}
+    stall = next(v for k, v in rows.items() if k.startswith("占道经营"))
+    fake = next(v for k, v in rows.items() if k.startswith("假冒伪劣"))
+    assert "已修订" in stall and "n=10 (-1)" in stall
+    assert "已修订" in fake and "n=1 (+1)" in fake
+    assert ">11</a>" in page  # the published count for 占道经营 stays on the page
