@@ -82,8 +82,8 @@ def workflow(session: Session, period: Period, *, as_of: datetime) -> dict[str, 
 
 def topic_progress(session: Session, label: str, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Each monthly topic (每月一题) of the period with its weekly tickets as last stored by the
-    topic_trends job (from the topic's month on), and the change from its first week to its
-    last: a topic dealt with falls."""
+    topic_trends job (the weeks before adoption included, as the baseline; none after the
+    period), and the change from its first week to its last: a topic dealt with falls."""
     months = periods.months_of(label)
     topics = list(
         session.exec(

@@ -192,15 +192,14 @@ def callback_drift(
 ) -> dict[Any, Drift]:
     """Groups whose live counts differ from the published ones (absent counts as zero)."""
     before = {r.key: r for r in published}
+    after = {r.key: r for r in live}
     out: dict[Any, Drift] = {}
-    for row in live + [r for r in published if r.key not in {x.key for x in live}]:
-        now = next((x for x in live if x.key == row.key), None) or CallbackRow(
-            row.key, 0, 0, 0, 0, 0, 0
-        )
-        then = before.get(row.key) or CallbackRow(row.key, 0, 0, 0, 0, 0, 0)
+    for key in [*after, *(k for k in before if k not in after)]:
+        now = after.get(key) or CallbackRow(key, 0, 0, 0, 0, 0, 0)
+        then = before.get(key) or CallbackRow(key, 0, 0, 0, 0, 0, 0)
         if counts_of(now) == counts_of(then):
             continue
-        out[row.key] = Drift(
+        out[key] = Drift(
             live=now,
             answered=now.answered - then.answered,
             response=_minus(now.response(), then.response()),
@@ -218,11 +217,11 @@ def workflow_drift(
     after = {r.key: r for r in live}
     out: dict[Any, tuple[WorkflowRow, float | None]] = {}
     for key in before.keys() | after.keys():
-        then, now = before.get(key), after.get(key)
-        if then is not None and now is not None and counts_of(then) == counts_of(now):
+        then = before.get(key)
+        # A group whose work orders all left it (re-categorised, excluded) reads zero live.
+        now = after.get(key) or _rebuild(WorkflowRow, key, {})
+        if then is not None and counts_of(then) == counts_of(now):
             continue
-        if now is None:
-            continue  # shown as published; the live side has no work orders left
         change = _minus(now.on_time_closure(), then.on_time_closure() if then else None)
         out[key] = (now, change)
     return out
