@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from datetime import datetime
@@ -391,6 +392,11 @@ def to_pdf(html: str) -> bytes:
         raise PdfUnavailableError(reason)
     from weasyprint import HTML
 
+    # fontTools stamps each embedded font subset with the wall clock unless
+    # SOURCE_DATE_EPOCH is set (the reproducible-builds convention), so the same snapshot
+    # gave different bytes a second later. One constant for the whole process: setting it
+    # from concurrent renders is harmless, and nothing else here reads it.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 
