@@ -99,12 +99,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routing_pages.router)
     app.include_router(notification_pages.router)
     from service.callbacks import pages as callback_pages
-    from service.supervision import league_pages, topic_pages, transparency
+    from service.supervision import league_pages, revision_pages, topic_pages, transparency
     from service.supervision import pages as supervision_pages
 
     app.include_router(callback_pages.router)
     app.include_router(supervision_pages.router)
     app.include_router(league_pages.router)
+    app.include_router(revision_pages.router)
     app.include_router(topic_pages.router)
     app.include_router(transparency.router)
     from service.sla import pages as calendar_pages

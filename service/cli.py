@@ -167,6 +167,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
                 role=Role(args.role),
                 password=password,
                 unit_code=args.unit,
+                email=args.email or "",
             )
             print(f"created {user.role.value} {user.username}")
     except auth.AccountError as exc:
@@ -249,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--unit", help="unit code, for handlers")
+    create.add_argument("--email", help="address published reports are e-mailed to (readers)")
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )

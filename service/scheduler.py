@@ -64,6 +64,8 @@ def _supervision_jobs() -> list[ScheduledJob]:
         # Direct answers (直办): a share drawn for a callback, the rest closed after a delay.
         ScheduledJob("direct_answers", callback_jobs.settle_direct_answers, 600),
         ScheduledJob("monthly_report", supervision_jobs.publish_last_month, 3600),
+        ScheduledJob("quarterly_report", supervision_jobs.publish_last_quarter, 3600),
+        ScheduledJob("yearly_report", supervision_jobs.publish_last_year, 3600),
         # Clustering takes seconds to a minute on a big city's week; pages read its result.
         ScheduledJob("text_clusters", supervision_jobs.refresh_text_clusters, 3600),
         # A text topic's trend scans weeks of ticket texts: counted here, read by the page.

@@ -22,7 +22,7 @@ from service.places.models import Area, AreaLevel, Unit, UnitClass, WindowSector
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
 Admin = Annotated[User, Depends(require_role(*ADMIN_ROLES))]
 PAGE = 50
-USER_FIELDS = ("username", "display_name", "role", "unit_code", "password")
+USER_FIELDS = ("username", "display_name", "email", "role", "unit_code", "password")
 UNIT_FIELDS = (
     "code",
     "name_zh",
@@ -102,6 +102,7 @@ async def create_user(request: Request, session: SessionDep, admin: Admin) -> Re
             password=values["password"],
             unit_code=values["unit_code"] or None,
             display_name=values["display_name"],
+            email=values["email"],
         )
     except accounts.AccountError as exc:
         session.rollback()
@@ -131,6 +132,7 @@ def _user_page(
     unit = session.get(Unit, target.unit_id) if target.unit_id else None
     defaults = {
         "display_name": target.display_name,
+        "email": target.email,
         "role": target.role.value,
         "unit_code": unit.code if unit else "",
         "active": "1" if target.active else "",
@@ -169,7 +171,7 @@ async def update_user(
     """Role, unit, name and status; any change of role, unit or status signs the user out."""
     target = _target(session, user_id)
     form = await request.form()
-    values = form_values(form, "display_name", "role", "unit_code")
+    values = form_values(form, "display_name", "email", "role", "unit_code")
     values["active"] = "1" if form.get("active") else ""
     try:
         role = Role(values["role"])
@@ -191,6 +193,7 @@ async def update_user(
             role=role,
             unit_code=values["unit_code"] or None,
             active=bool(values["active"]),
+            email=values["email"],
         )
     except accounts.AccountError as exc:
         session.rollback()

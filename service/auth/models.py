@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=60, unique=True)
     display_name: str = Field(default="", max_length=80)
+    # Where published reports are e-mailed (readers); empty: start-page notice only.
+    email: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
     password_hash: str = Field(max_length=255)
     role: Role = Field(sa_type=EnumText(Role, 20))
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)

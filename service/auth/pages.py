@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from service import i18n
 from service.auth import sessions
 from service.auth.deps import SESSION_COOKIE, CurrentUser
-from service.auth.models import Role
+from service.auth.models import Role, User
 from service.auth.render import render
-from service.auth.roles import TICKET_READERS
+from service.auth.roles import REPORT_RECIPIENTS, TICKET_READERS
 from service.deps import CsrfDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -94,7 +94,7 @@ def logout(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("", name="staff_home")
-def home(request: Request, user: CurrentUser, number: str = "") -> Response:
+def home(request: Request, session: SessionDep, user: CurrentUser, number: str = "") -> Response:
     """The start page; a ticket number typed into the search box opens that ticket."""
     if number.strip() and user.role in TICKET_READERS:
         return RedirectResponse(
@@ -103,4 +103,13 @@ def home(request: Request, user: CurrentUser, number: str = "") -> Response:
     # Operators start on the console; the office head (also a hotline role) on this page.
     if user.role is Role.OPERATOR and not request.query_params:
         return RedirectResponse(request.url_for("hotline_console"), status_code=303)
-    return render(request, "staff/home.html", {})
+    return render(request, "staff/home.html", {"report_notices": _report_notices(session, user)})
+
+
+def _report_notices(session: SessionDep, user: User) -> list[Any]:
+    """Published reports this reader has not opened yet (issue 12: readers are told)."""
+    if user.role not in REPORT_RECIPIENTS or user.id is None:
+        return []
+    from service.supervision import delivery
+
+    return delivery.unread(session, user.id)

@@ -31,6 +31,10 @@ OFFICE_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
 CALLBACK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 # Rates, rankings, published reports and hot topics (read-only for deputies).
 SUPERVISION_READERS = frozenset({Role.SUPERVISOR, Role.DEPUTY})
+# Who is sent each published report (e-mail with the PDF, a start-page notice): the readers.
+# Leaders, NPC deputies and CPPCC members all sign in with the read-only deputy role; the
+# supervisors who publish are not told what they just did.
+REPORT_RECIPIENTS = frozenset({Role.DEPUTY})
 # Deciding appeals, building and publishing reports, adopting the monthly topic.
 SUPERVISORS = frozenset({Role.SUPERVISOR})
 # The city's targets for the vulnerable groups' complaint rates: the hotline office head, or

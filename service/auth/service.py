@@ -34,6 +34,7 @@ def create_user(
     password: str,
     unit_code: str | None = None,
     display_name: str = "",
+    email: str = "",
 ) -> User:
     """A handler must belong to exactly one unit; other roles belong to none."""
     username = username.strip()
@@ -60,6 +61,7 @@ def create_user(
         password_hash=hash_password(password),
         role=role,
         unit_id=unit_id,
+        email=email.strip()[:255],
         created_at=clock.now(),
     )
     session.add(user)
@@ -105,6 +107,7 @@ def update_user(
     role: Role,
     unit_code: str | None,
     active: bool,
+    email: str | None = None,
 ) -> None:
     """Change role, unit or status; a change of role, unit or status signs the user out.
 
@@ -123,6 +126,8 @@ def update_user(
     user.role = role
     user.unit_id = unit_id
     user.active = active
+    if email is not None:  # None: the caller does not edit the address
+        user.email = email.strip()[:255]
     session.add(user)
     session.flush()
     if signs_out and user.id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -10,6 +11,7 @@ from types import TracebackType
 from typing import Protocol
 
 from service.config import Settings
+from service.notifications.attachments import Attachment
 
 
 class SmtpClient(Protocol):
@@ -27,9 +29,17 @@ class SmtpFactory(Protocol):
 
 
 def build(
-    settings: Settings, *, to: str, subject: str, body: str, message_id: str, at: datetime
+    settings: Settings,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    at: datetime,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """A plain-text message; the Message-ID is fixed per outbox row, so a resend is recognisable."""
+    """A plain-text message, with files attached when given; the Message-ID is fixed per
+    outbox row, so a resend is recognisable."""
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = to
@@ -37,6 +47,11 @@ def build(
     message["Date"] = format_datetime(at)
     message["Message-ID"] = message_id
     message.set_content(body)
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(
+            item.body, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename
+        )
     return message
 
 

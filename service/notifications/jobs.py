@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from service.config import Env, Settings, load_settings
-from service.notifications import delivery
+from service.notifications import attachments, delivery
 from service.notifications import email as mail
 from service.notifications.models import Outbox, OutboxKind
 from service.notifications.service import mask_recipient
@@ -101,7 +101,7 @@ def deliver_messages(
             if plan[message.kind] is Route.LOG:
                 _to_log(message, now)
                 result.logged += 1
-            elif mailer is not None and _by_smtp(mailer, message, now, settings):
+            elif mailer is not None and _by_smtp(session, mailer, message, now, settings):
                 result.sent += 1
             else:
                 result.failed += 1
@@ -116,11 +116,12 @@ def deliver_messages(
 def _to_log(message: Outbox, now: datetime) -> None:
     # Recipients are personal data: the log gets a masked form, the body only at debug.
     log.info(
-        "outbox %s %s to %s (logged only, no real delivery): %s",
+        "outbox %s %s to %s (logged only, no real delivery): %s%s",
         message.id,
         message.kind.value,
         mask_recipient(message.recipient),
         message.subject,
+        "".join(f" [+ {r.get('filename', '')}]" for r in attachments.refs_of(message.payload)),
     )
     log.debug("outbox %s body:\n%s", message.id, message.body)
     message.attempts += 1
@@ -128,20 +129,27 @@ def _to_log(message: Outbox, now: datetime) -> None:
     message.last_error = ""
 
 
-def _by_smtp(mailer: mail.Mailer, message: Outbox, now: datetime, settings: Settings) -> bool:
+def _by_smtp(
+    session: Session, mailer: mail.Mailer, message: Outbox, now: datetime, settings: Settings
+) -> bool:
     assert message.id is not None
-    email = mail.build(
-        settings,
-        to=message.recipient,
-        subject=message.subject,
-        body=message.body,
-        message_id=mail.message_id(settings, message.id),
-        at=now,
-    )
     message.attempts += 1
     try:
+        # Attachments are made now from what the payload names (a report's PDF from its
+        # frozen snapshot): the same bytes on every attempt, and no file kept in the row.
+        refs = attachments.refs_of(message.payload)
+        files = [attachments.make(session, r, settings) for r in refs]
+        email = mail.build(
+            settings,
+            to=message.recipient,
+            subject=message.subject,
+            body=message.body,
+            message_id=mail.message_id(settings, message.id),
+            at=now,
+            attachments=files,
+        )
         mailer.send(email)
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, attachments.AttachmentError) as exc:
         message.last_error = f"{type(exc).__name__}: {exc}"[:500]
         message.available_at = now + delivery.backoff(
             message.attempts, settings.outbox_backoff_cap_minutes

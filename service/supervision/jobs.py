@@ -1,5 +1,6 @@
-"""Scheduled supervision work: publish last month's report once the month is over; find the
-hot clusters of similar ticket texts; recount the monthly topics' weekly tickets."""
+"""Scheduled supervision work: publish last month's (quarter's, year's) report once it is
+over; find the hot clusters of similar ticket texts; recount the monthly topics' weekly
+tickets."""
 
 from __future__ import annotations
 
@@ -8,16 +9,30 @@ from datetime import datetime
 from sqlmodel import Session
 
 from service.config import load_settings
-from service.supervision import hot_topics, metrics, reports, text_clusters
+from service.supervision import hot_topics, periods, reports, text_clusters
+
+
+def _publish_previous(session: Session, now: datetime, kind: periods.Kind) -> None:
+    settings = load_settings()
+    label = periods.last_complete(kind, now, settings.tz)
+    if not reports.snapshots(session, period=label):
+        reports.publish(session, label, settings, user_id=None, note="scheduled")
 
 
 def publish_last_month(session: Session, now: datetime) -> None:
     """Idempotent: publishes version 1 of the previous local month only if none exists;
     corrections are published by a supervisor as new versions."""
-    settings = load_settings()
-    month = metrics.previous_month(now.astimezone(settings.tz).strftime("%Y-%m"))
-    if not reports.snapshots(session, period=month):
-        reports.publish(session, month, settings, user_id=None, note="scheduled")
+    _publish_previous(session, now, periods.Kind.MONTH)
+
+
+def publish_last_quarter(session: Session, now: datetime) -> None:
+    """Idempotent: version 1 of the previous local quarter (2026-Q4), once."""
+    _publish_previous(session, now, periods.Kind.QUARTER)
+
+
+def publish_last_year(session: Session, now: datetime) -> None:
+    """Idempotent: version 1 of the previous local year (2026), once."""
+    _publish_previous(session, now, periods.Kind.YEAR)
 
 
 def refresh_text_clusters(session: Session, now: datetime) -> None:

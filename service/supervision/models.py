@@ -1,5 +1,6 @@
-"""Frozen monthly report snapshots, the adopted monthly topic (每月一题) and the latest hot
-clusters of similar ticket texts."""
+"""Frozen report snapshots (months, quarters, years) with their revisions ledger and readers'
+notices, the adopted monthly topic (每月一题) and the latest hot clusters of similar ticket
+texts."""
 
 from __future__ import annotations
 
@@ -12,19 +13,52 @@ from service.db import UTCDateTime
 
 
 class ReportSnapshot(SQLModel, table=True):
-    """A published month: content is canonical JSON text and sha256 its hash; never updated."""
+    """A published period: content is canonical JSON text and sha256 its hash; never updated."""
 
     __tablename__ = "report_snapshot"
     __table_args__ = (UniqueConstraint("period", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    period: str = Field(max_length=7, index=True)  # YYYY-MM
+    period: str = Field(max_length=7, index=True)  # YYYY-MM, YYYY-Qn or YYYY
     version: int = Field(ge=1)
     published_at: datetime = Field(sa_type=UTCDateTime)
     published_by: int | None = Field(default=None, foreign_key="staff_user.id")
     note: str = Field(default="", max_length=200)
+    # Why this version replaces the one before (mandatory from version 2 on; empty for v1).
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     content: str = Field(sa_column=Column(Text, nullable=False))
     sha256: str = Field(max_length=64)
+
+
+class ReportRevision(SQLModel, table=True):
+    """One published figure changed by a later version: the ledger deputies read."""
+
+    __tablename__ = "report_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="report_snapshot.id", index=True)  # the new version
+    period: str = Field(max_length=7, index=True)
+    version: int  # the version that made the change
+    previous_version: int
+    figure: str = Field(max_length=200)  # a path into the report, e.g. totals.satisfaction
+    before: float | None = None
+    after: float | None = None
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    revised_at: datetime = Field(sa_type=UTCDateTime)
+    revised_by: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+class ReportNotice(SQLModel, table=True):
+    """A published report waiting on a reader's start page until they read it."""
+
+    __tablename__ = "report_notice"
+    __table_args__ = (UniqueConstraint("user_id", "snapshot_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    snapshot_id: int = Field(foreign_key="report_snapshot.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MonthlyTopic(SQLModel, table=True):

@@ -19,8 +19,7 @@ from service.catalogue.models import Category, Tag
 from service.config import Settings
 from service.deps import CsrfDep, SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext as _
-from service.i18n import use_locale
-from service.supervision import league_pages, metrics, reports
+from service.supervision import delivery, league_pages, metrics, periods, reports, revisions
 from service.supervision.metrics import Dimension
 from service.tickets.models import Ticket
 from service.web import csrf
@@ -56,12 +55,15 @@ def dashboard(
     period = metrics.month_period(label, settings.tz)
     w = metrics.Weights(settings.metrics_w_partly, settings.metrics_w_basic)
     rows = metrics.callback_rates(session, period, dimension)
-    workflow = {
-        r.key: r
-        for r in metrics.workflow_rates(
-            session, period, dimension, as_of=min(clock.now(), period.end)
-        )
-    }
+    live_workflow = metrics.workflow_rates(
+        session, period, dimension, as_of=min(clock.now(), period.end)
+    )
+    workflow = {r.key: r for r in live_workflow}
+    frozen = _published_view(session, label, dimension, rows, live_workflow, w)
+    frozen_rows, frozen_workflow = frozen.pop("rows"), frozen.pop("workflow")
+    if frozen_rows is not None:
+        rows = frozen_rows
+        workflow = {r.key: r for r in frozen_workflow}
     handling = {r.key: r for r in metrics.handling_hours(session, period, dimension)}
     return templates.TemplateResponse(
         request,
@@ -77,8 +79,46 @@ def dashboard(
             "labels": _labels(session, dimension),
             "min_sample": settings.metrics_min_sample,
             **league_pages.dashboard_extras(session, period, settings),
-        },
+        }
+        | frozen,
     )
+
+
+# --- published is published (issue 12, point 2) ------------------------------------------
+
+
+def _published_view(
+    session: Session,
+    label: str,
+    dimension: Dimension,
+    live: list[metrics.CallbackRow],
+    live_workflow: list[metrics.WorkflowRow],
+    w: metrics.Weights,
+) -> dict[str, Any]:
+    """For a published month, its frozen rows and where live data now differs from them."""
+    view: dict[str, Any] = {
+        "published": None,
+        "rows": None,
+        "workflow": [],
+        "drift": {},
+        "workflow_drift": {},
+    }
+    frozen = revisions.published(session, label)
+    if frozen is None:
+        return view
+    view["published"] = frozen.snapshot
+    rows, flows = frozen.callbacks(dimension), frozen.workflow(dimension)
+    if rows is None or flows is None:
+        return view  # published before breakdowns were frozen: the live rows, as then
+    # Groups that only live data has (a late callback) are listed after the published ones.
+    known = {r.key for r in rows}
+    view["rows"] = rows + [
+        metrics.CallbackRow(r.key, 0, 0, 0, 0, 0, 0) for r in live if r.key not in known
+    ]
+    view["workflow"] = flows
+    view["drift"] = revisions.callback_drift(rows, live, w)
+    view["workflow_drift"] = revisions.workflow_drift(flows, live_workflow)
+    return view
 
 
 def _labels(session: Session, dimension: Dimension) -> dict[Any, Any]:
@@ -139,6 +179,12 @@ def drill_down(
     elif measure in ("satisfied", "basically", "dissatisfied"):
         query = query.where(col(Callback.satisfied) == measure)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    frozen = revisions.published(session, period.label)
+    stored = frozen.callbacks(dimension) if frozen else None
+    published_total = None
+    if frozen is not None and stored is not None and measure != "dissatisfied":
+        row = next((r for r in stored if revisions.key_text(r.key) == key), None)
+        published_total = getattr(row, measure, 0) if row else 0
     page = max(page, 1)
     rows = session.exec(
         query.order_by(col(Ticket.number)).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
@@ -154,6 +200,8 @@ def drill_down(
             "measure": measure,
             "link_tickets": user.role in roles.TICKET_READERS,
             "categories": {c.id: c for c in session.exec(select(Category))},
+            "published": frozen.snapshot if frozen else None,
+            "published_total": published_total,
         },
     )
 
@@ -188,24 +236,37 @@ def report_publish(
     user: Supervisor,
     month: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """Publishing again makes a new version (a correction) beside the old ones."""
-    if not MONTH.match(month) or len(note) > 200:
+    """Publishing again makes a new version (a correction) beside the old ones, and only
+    with a reason: the revisions ledger shows it beside every figure it changed."""
+    month = month.strip()
+    errors: dict[str, str] = {}
+    if not periods.is_label(month):
+        errors["month"] = _("Enter the month as YYYY-MM, e.g. 2026-11.")
+    elif len(note) > 200:
+        errors["note"] = _("Keep the note under 200 characters.")
+    elif not reason.strip() and revisions.latest(session, month) is not None:
+        errors["reason"] = _(
+            "This period is already published: say why it is corrected (the reason is shown "
+            "in the revisions ledger)."
+        )
+    elif len(reason) > 2000:
+        errors["reason"] = _("Keep the reason under 2,000 characters.")
+    if errors:
         return templates.TemplateResponse(
             request,
             "staff/supervision/reports.html",
             {
                 "snapshots": reports.snapshots(session),
                 "can_publish": True,
-                "errors": {"month": _("Enter the month as YYYY-MM, e.g. 2026-11.")}
-                if not MONTH.match(month)
-                else {"note": _("Keep the note under 200 characters.")},
-                "form": {"month": month, "note": note},
+                "errors": errors,
+                "form": {"month": month, "note": note, "reason": reason},
                 "csrf_token": csrf.issue_token(request, settings.secret_key),
             },
             status_code=422,
         )
-    snapshot = reports.publish(session, month, settings, user_id=user.id, note=note)
+    snapshot = reports.publish(session, month, settings, user_id=user.id, note=note, reason=reason)
     session.commit()
     return RedirectResponse(
         request.url_for("report", period=snapshot.period, version=snapshot.version), 303
@@ -219,20 +280,6 @@ def _snapshot(session: Session, period: str, version: int) -> Any:
     return snapshot
 
 
-def render_report_html(templates: Any, snapshot: Any, *, printable: bool) -> str:
-    """The report page from the stored JSON only (the PDF is made from this HTML)."""
-    template = templates.env.get_template(
-        "staff/supervision/report_print.html" if printable else "staff/supervision/report_body.html"
-    )
-    return str(
-        template.render(
-            snapshot=snapshot,
-            content=reports.content_of(snapshot),
-            verified=reports.verify(snapshot),
-        )
-    )
-
-
 @router.get("/staff/supervision/reports/{period}/v{version:int}", name="report")
 def report(
     period: str,
@@ -242,15 +289,16 @@ def report(
     templates: TemplatesDep,
     user: Reader,
 ) -> Response:
+    """Opening a report reads it: its notice leaves the reader's start page."""
     snapshot = _snapshot(session, period, version)
+    assert user.id is not None
+    delivery.mark_read(session, user.id, snapshot.id, clock.now())
+    session.commit()
     return templates.TemplateResponse(
         request,
         "staff/supervision/report.html",
-        {
-            "snapshot": snapshot,
-            "content": reports.content_of(snapshot),
-            "verified": reports.verify(snapshot),
-        },
+        delivery.report_context(snapshot)
+        | {"versions": reports.snapshots(session, period=snapshot.period)},
     )
 
 
@@ -271,10 +319,9 @@ def report_file(
         body = reports.to_xlsx(snapshot)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "pdf":
-        with use_locale("zh_CN"):
-            html = render_report_html(templates, snapshot, printable=True)
         try:
-            body, media = reports.to_pdf(html), "application/pdf"
+            # The same bytes as the e-mailed attachment (service/supervision/delivery.py).
+            body, media = delivery.pdf_of(templates.env, snapshot), "application/pdf"
         except reports.PdfUnavailableError as exc:
             # The other formats still work; say plainly what the server is missing.
             raise HTTPException(status_code=503, detail=str(exc)) from exc

@@ -4,6 +4,7 @@ range of whole local months, and the period of the same kind just before it."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -69,3 +70,33 @@ def months_back(last_month: str, count: int) -> list[str]:
     while len(months) < count:
         months.append(metrics.previous_month(months[-1]))
     return months[::-1]
+
+
+def is_label(label: str) -> bool:
+    """Whether the text names a month, a quarter or a year."""
+    try:
+        kind_of(label)
+    except ValueError:
+        return False
+    return True
+
+
+def month_list(label: str) -> list[str]:
+    """The months a period covers, in order."""
+    months = [months_of(label)[0]]
+    while months[-1] != months_of(label)[1]:
+        year, month = int(months[-1][:4]), int(months[-1][5:])
+        months.append(f"{year + (month == 12):04d}-{month % 12 + 1:02d}")
+    return months
+
+
+def last_complete(kind: Kind, now: datetime, tz: ZoneInfo) -> str:
+    """The last complete month, quarter or year before `now` (local time)."""
+    local = now.astimezone(tz)
+    if kind is Kind.MONTH:
+        year, month = local.year - (local.month == 1), (local.month - 2) % 12 + 1
+        return f"{year:04d}-{month:02d}"
+    if kind is Kind.QUARTER:
+        quarter = (local.month - 1) // 3  # the current quarter, counted from 0
+        return f"{local.year - 1:04d}-Q4" if quarter == 0 else f"{local.year:04d}-Q{quarter}"
+    return f"{local.year - 1:04d}"

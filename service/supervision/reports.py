@@ -1,5 +1,6 @@
-"""The monthly report: built from SQL figures, published as a frozen snapshot (canonical JSON
-plus its SHA-256), and rendered to HTML, CSV, XLSX and PDF from the stored JSON only."""
+"""The report of a month, quarter or year: built from SQL figures, published as a frozen
+snapshot (canonical JSON plus its SHA-256), and rendered to HTML, CSV, XLSX and PDF from the
+stored JSON only. A correction is a new version with its reason; the ledger keeps what changed."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service import clock
@@ -21,7 +21,7 @@ from service.callbacks.models import Callback
 from service.catalogue.models import Category, Tag
 from service.config import Settings
 from service.places.models import Area, Unit
-from service.supervision import leagues, metrics
+from service.supervision import leagues, metrics, periods, report_sections, revisions
 from service.supervision import vulnerable as vulnerable_trend
 from service.supervision.models import ReportSnapshot
 from service.tickets.models import Ticket
@@ -38,9 +38,9 @@ def _interval(pair: tuple[float, float] | None) -> list[float] | None:
 
 
 def build(session: Session, month: str, settings: Settings) -> dict[str, Any]:
-    """The month's figures as plain data: no names of people, no free text from citizens."""
+    """The period's figures as plain data: no names of people, no free text from citizens."""
     tz = settings.tz
-    period = metrics.month_period(month, tz)
+    period = periods.period_of(month, tz)
     w = metrics.Weights(settings.metrics_w_partly, settings.metrics_w_basic)
     city = metrics.callback_rates(session, period, metrics.Dimension.CITY)
     totals = city[0] if city else metrics.CallbackRow("all", 0, 0, 0, 0, 0, 0)
@@ -118,6 +118,17 @@ def build(session: Session, month: str, settings: Settings) -> dict[str, Any]:
         ),
         "top_categories": top,
         "excluded": [{"ticket": n, "unit": u or "", "reason": r} for n, u, r in excluded],
+    } | _my_sections(session, period, settings)
+
+
+def _my_sections(session: Session, period: metrics.Period, settings: Settings) -> dict[str, Any]:
+    """Workflow figures, the monthly topic's progress and the breakdowns every page shows."""
+    as_of = min(clock.now(), period.end)  # as the dashboard counts an open overdue ticket
+    return {
+        "kind": periods.kind_of(period.label).value,
+        "workflow": report_sections.workflow(session, period, as_of=as_of),
+        "topics": report_sections.topic_progress(session, period.label, settings.tz),
+        "figures": report_sections.figures(session, period, as_of=as_of),
     }
 
 
@@ -130,27 +141,74 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class ReasonRequiredError(ValueError):
+    """A published period is corrected only with a reason."""
+
+
 def publish(
-    session: Session, month: str, settings: Settings, *, user_id: int | None, note: str = ""
+    session: Session,
+    month: str,
+    settings: Settings,
+    *,
+    user_id: int | None,
+    note: str = "",
+    reason: str = "",
 ) -> ReportSnapshot:
-    """A new frozen version of the month; earlier versions stay as they were."""
-    metrics.month_period(month, settings.tz)  # refuses a malformed month
-    text = canonical(build(session, month, settings))
-    latest = session.exec(
-        select(func.max(ReportSnapshot.version)).where(ReportSnapshot.period == month)
-    ).one()
+    """A new frozen version of the period; earlier versions stay as they were. From version 2
+    on a reason is required, and every figure it changes goes into the revisions ledger;
+    the readers are told (e-mail with the PDF, start-page notice) in the same transaction."""
+    from service.supervision import delivery  # delivery renders reports: imported late
+
+    periods.period_of(month, settings.tz)  # refuses a malformed period
+    reason = reason.strip()
+    previous = revisions.latest(session, month)
+    if previous is not None and not reason:
+        raise ReasonRequiredError(month)
+    content = build(session, month, settings)
+    at = clock.now()
+    version = (previous.version if previous else 0) + 1
+    changed = _changed(content_of(previous), content) if previous else []
+    entries = [
+        {
+            "period": month,
+            "version": version,
+            "previous_version": version - 1,
+            "figure": path,
+            "before": old,
+            "after": new,
+            "reason": reason,
+            "revised_at": at.isoformat(),
+        }
+        for path, old, new in changed
+    ]
+    content["revisions"] = report_sections.revisions_section(
+        session, month, reason=reason, new_rows=entries
+    )
+    text = canonical(content)
     snapshot = ReportSnapshot(
         period=month,
-        version=(latest or 0) + 1,
-        published_at=clock.now(),
+        version=version,
+        published_at=at,
         published_by=user_id,
         note=note.strip(),
+        reason=reason,
         content=text,
         sha256=digest(text),
     )
     session.add(snapshot)
     session.flush()
+    if previous is not None:
+        revisions.record(session, snapshot, previous, changed)
+    delivery.tell_readers(session, snapshot, settings)
     return snapshot
+
+
+def _changed(
+    before: dict[str, Any], after: dict[str, Any]
+) -> list[tuple[str, float | None, float | None]]:
+    """Changed figures, leaving out sections the earlier version did not have at all (a
+    section added to the report format is not a revision of a published figure)."""
+    return [row for row in revisions.changes(before, after) if row[0].split(".")[0] in before]
 
 
 def verify(snapshot: ReportSnapshot) -> bool:
@@ -180,10 +238,14 @@ def get(session: Session, period: str, version: int) -> ReportSnapshot | None:
 
 
 def latest_published(session: Session) -> ReportSnapshot | None:
+    """The newest version of the latest published month (quarters and years left aside)."""
     return session.exec(
-        select(ReportSnapshot).order_by(
-            col(ReportSnapshot.period).desc(), col(ReportSnapshot.version).desc()
+        select(ReportSnapshot)
+        .where(
+            col(ReportSnapshot.period).like("____-__"),
+            col(ReportSnapshot.period).not_like("%Q%"),
         )
+        .order_by(col(ReportSnapshot.period).desc(), col(ReportSnapshot.version).desc())
     ).first()
 
 

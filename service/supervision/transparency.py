@@ -4,6 +4,7 @@ personal data and no free text (no titles, descriptions, comments or reasons).""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,7 @@ from service import clock
 from service.catalogue.models import Category
 from service.deps import SessionDep, SettingsDep, TemplatesDep
 from service.i18n import gettext
-from service.supervision import hot_topics, league_pages, metrics, reports
+from service.supervision import hot_topics, league_pages, metrics, reports, revisions
 from service.supervision import vulnerable as vulnerable_groups
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +46,10 @@ def transparency(
         for cid, n in metrics.top_categories(session, period)
         if cid in categories
     ]
-    snapshot = reports.latest_published(session)
+    history = one_history(session, volumes, rate_trend, w)
+    headline = next((p for p in history if p.month == month), None)
+    # Rankings from the same month's report where it is published, so one history is shown.
+    snapshot = revisions.latest(session, month) or reports.latest_published(session)
     published = reports.content_of(snapshot) if snapshot else None
     hot = hot_topics.detect(
         session,
@@ -58,13 +62,14 @@ def transparency(
     tags = {r.key: r for r in metrics.complaints_per_10k(session, period, by=metrics.Dimension.TAG)}
     vulnerable = [(code, tags.get(code)) for code in reports.VULNERABLE_TAGS]
     trend = vulnerable_groups.trend(session, month, tz)
+    rated = [p for p in history if p.answered]
     chart: dict[str, Any] = {
-        "months": [m for m, _ in volumes],
-        "volumes": [n for _, n in volumes],
-        "rate_months": [r.key[1] for r in rate_trend],
-        "satisfaction": [round(100 * (r.satisfaction(w) or 0), 1) for r in rate_trend],
-        "resolution": [round(100 * (r.resolution(w) or 0), 1) for r in rate_trend],
-        "response": [round(100 * (r.response() or 0), 1) for r in rate_trend],
+        "months": [p.month for p in history],
+        "volumes": [p.tickets for p in history],
+        "rate_months": [p.month for p in rated],
+        "satisfaction": [round(100 * (p.satisfaction or 0), 1) for p in rated],
+        "resolution": [round(100 * (p.resolution or 0), 1) for p in rated],
+        "response": [round(100 * (p.response or 0), 1) for p in rated],
         "labels": {
             "response": gettext("Response rate"),
             "resolution": gettext("Resolution rate"),
@@ -78,8 +83,8 @@ def transparency(
             "month": month,
             "city": city[0] if city else None,
             "w": w,
-            "volumes": volumes,
-            "rate_trend": rate_trend,
+            "history": history,
+            "headline": headline,
             "top": top,
             "published": published,
             "snapshot": snapshot,
@@ -96,3 +101,91 @@ def transparency(
             "chart_json": json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c"),
         },
     )
+
+
+# --- one history (issue 12, point 2): published months as published, revisions marked ----
+
+
+@dataclass(frozen=True)
+class Point:
+    """One month of the public trend: the published figure where the month is published
+    (with the live difference, if any), else the live figure."""
+
+    month: str
+    tickets: int
+    answered: int
+    response: float | None
+    resolution: float | None
+    satisfaction: float | None
+    intervals: dict[str, Any]
+    version: int | None = None  # the published version shown; None: live, not published
+    live_tickets: int | None = None  # set only where live data differs from the published
+    live_answered: int | None = None
+    live_satisfaction: float | None = None
+
+    @property
+    def revised(self) -> bool:
+        return self.live_tickets is not None
+
+    def satisfaction_change(self) -> float | None:
+        if self.live_satisfaction is None or self.satisfaction is None:
+            return None
+        return self.live_satisfaction - self.satisfaction
+
+
+def one_history(
+    session: Any,
+    volumes: list[tuple[str, int]],
+    rate_trend: list[metrics.CallbackRow],
+    w: metrics.Weights,
+) -> list[Point]:
+    """The months of the trend, each from its published report where there is one."""
+    live_volume = dict(volumes)
+    live_rates = {r.key[1]: r for r in rate_trend}
+    months = sorted(live_volume.keys() | live_rates.keys())
+    frozen = revisions.latest_of(session, months)
+    out = []
+    for m in months:
+        row = live_rates.get(m) or metrics.CallbackRow(m, 0, 0, 0, 0, 0, 0)
+        live = Point(
+            m,
+            live_volume.get(m, 0),
+            row.answered,
+            row.response(),
+            row.resolution(w),
+            row.satisfaction(w),
+            {k: v for k, v in row.intervals(w).items()},
+        )
+        snapshot = frozen.get(m)
+        if snapshot is None:
+            out.append(live)
+            continue
+        totals = revisions.content_of(snapshot)["totals"]
+        satisfaction = totals["satisfaction"]
+        differs = (
+            totals["tickets"] != live.tickets
+            or totals["answered"] != live.answered
+            or _r4(totals["response"]) != _r4(live.response)
+            or _r4(totals["resolution"]) != _r4(live.resolution)
+            or _r4(satisfaction) != _r4(live.satisfaction)
+        )
+        out.append(
+            Point(
+                m,
+                totals["tickets"],
+                totals["answered"],
+                totals["response"],
+                totals["resolution"],
+                satisfaction,
+                totals.get("intervals", {}),
+                version=snapshot.version,
+                live_tickets=live.tickets if differs else None,
+                live_answered=live.answered if differs else None,
+                live_satisfaction=live.satisfaction if differs else None,
+            )
+        )
+    return out
+
+
+def _r4(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

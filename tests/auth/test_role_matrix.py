@@ -134,6 +134,7 @@ GET_MATRIX: list[tuple[str, list[tuple[str, int]]]] = [
     ("/staff/supervision", _allowed(SUPERVISION, 200)),
     ("/staff/supervision/tickets?month=2026-11&dimension=city", _allowed(SUPERVISION, 200)),
     ("/staff/supervision/reports", _allowed(SUPERVISION, 200)),
+    ("/staff/supervision/revisions", _allowed(SUPERVISION, 200)),
     ("/staff/supervision/hot-topics", _allowed(SUPERVISION, 200)),
     ("/staff/supervision/leagues?period=2026-11", _allowed(SUPERVISION, 200)),
     # The city's vulnerable-group targets: the office head, or an administrator for the city.

@@ -82,12 +82,18 @@ def test_published_month_is_byte_identical_after_edits_and_verifies(
             client,
             "/staff/supervision/reports",
             "/staff/supervision/reports",
-            {"month": "2026-11", "note": "correction"},
+            {"month": "2026-11", "note": "correction", "reason": "a callback changed its answer"},
         )
     v1, v2 = reports.snapshots(session, period="2026-11")
     assert (v1.version, v2.version) == (1, 2) and v1.sha256 != v2.sha256
     assert client.get(base).status_code == 200
-    assert _files(client, base) == before
+    after = _files(client, base)
+    # The files are the frozen report, byte for byte; the page around it now also says
+    # that a later version corrects it (and links the versions and the ledger).
+    assert {k: v for k, v in after.items() if k != "html"} == {
+        k: v for k, v in before.items() if k != "html"
+    }
+    assert "此版本已被后续版本更正。" in after["html"].decode()
 
 
 def test_deputy_reads_reports_but_cannot_publish(
