@@ -66,11 +66,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('staff_user', schema=None) as batch_op:
-        batch_op.drop_column('email')
-
-    with op.batch_alter_table('report_snapshot', schema=None) as batch_op:
-        batch_op.drop_column('reason')
+    # Plain DROP COLUMN (SQLite 3.35+): batch mode would copy tables that other tables'
+    # foreign keys point at, and fail once they hold rows.
+    op.drop_column('staff_user', 'email')
+    op.drop_column('report_snapshot', 'reason')
 
     with op.batch_alter_table('report_revision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_revision_snapshot_id'))

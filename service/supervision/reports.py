@@ -113,7 +113,8 @@ def build(session: Session, month: str, settings: Settings) -> dict[str, Any]:
         "criticisms": sum(leagues.criticisms(session, period).values()),
         "vulnerable": vulnerable,
         "vulnerable_trend": vulnerable_trend.as_content(
-            vulnerable_trend.trend(session, month, tz),
+            # The twelve months up to the period's last month (a quarter's or year's too).
+            vulnerable_trend.trend(session, periods.months_of(month)[1], tz),
             {a.id: a.code for a in session.exec(select(Area)) if a.id is not None},
         ),
         "top_categories": top,
