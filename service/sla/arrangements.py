@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from service.auth.models import User
@@ -23,9 +24,27 @@ def entered(session: Session) -> dict[int, dict[date, ArrangedDay]]:
     years: dict[int, dict[date, ArrangedDay]] = {
         y: {} for y in session.exec(select(CalendarArrangement.year))
     }
-    for row in session.exec(select(CalendarArrangementDay)):
-        years.setdefault(row.year, {})[row.day] = ArrangedDay(row.working, row.holiday)
+    # Plain tuples, not ORM rows: every deadline computation reads these few hundred days.
+    days = session.execute(
+        sa_select(
+            CalendarArrangementDay.year,  # type: ignore[arg-type]
+            CalendarArrangementDay.day,
+            CalendarArrangementDay.working,
+            CalendarArrangementDay.holiday,
+        )
+    )
+    for year, day, working, holiday in days:
+        years.setdefault(year, {})[day] = ArrangedDay(working, holiday)
     return years
+
+
+# Where a transaction keeps the calendar it read (service.sla.clocks.work_calendar).
+CALENDAR_KEY = "civic_work_calendar"
+
+
+def forget_calendar(session: Session) -> None:
+    """The next work_calendar() of this session reads the database again."""
+    session.info.pop(CALENDAR_KEY, None)
 
 
 def load_calendar(session: Session) -> WorkCalendar:
@@ -46,6 +65,7 @@ def enter(
     """Each year given replaces that year's arrangement whole, and its deadlines are due to be
     recomputed (by the recompute job, from the first open ticket)."""
     saved = []
+    forget_calendar(session)
     for year in sorted(years):
         session.exec(delete(CalendarArrangementDay).where(col(CalendarArrangementDay.year) == year))
         row = session.get(CalendarArrangement, year) or CalendarArrangement(

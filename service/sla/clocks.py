@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from sqlalchemy import event as sa_event
 from sqlmodel import Session, select
 
 from service import clock
@@ -13,7 +15,13 @@ from service.catalogue.models import Category
 from service.places.models import Unit
 from service.sla import arrangements, traces
 from service.sla.calendar import Due, TraceStep, WorkCalendar
-from service.sla.models import DeadlinePolicy, DueWarning
+from service.sla.models import (
+    CalendarArrangement,
+    CalendarArrangementDay,
+    CalendarOverride,
+    DeadlinePolicy,
+    DueWarning,
+)
 from service.sla.policies import PolicyRow, choose, parse_duration
 from service.tickets import service as tickets
 from service.tickets.models import Ticket, Visibility
@@ -33,11 +41,19 @@ class DueSoon:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> DueSoon:
-        """The app's rule when its settings are at hand; jobs and commands read the environment."""
-        from service.config import load_settings
-
-        settings = settings or load_settings()
+        """The app's rule when its settings are at hand, else the environment's (read once per
+        process: building Settings costs milliseconds, and every transition may ask)."""
+        if settings is None:
+            return _environment_rule()
         return cls(settings.due_soon_working_hours, settings.due_soon_share)
+
+
+@lru_cache(maxsize=1)
+def _environment_rule() -> DueSoon:
+    from service.config import load_settings
+
+    settings = load_settings()
+    return DueSoon(settings.due_soon_working_hours, settings.due_soon_share)
 
 
 def warn_moment(calendar: WorkCalendar, start: datetime, due: datetime, rule: DueSoon) -> datetime:
@@ -66,12 +82,51 @@ def set_warning(session: Session, ticket: Ticket, **warn_at: datetime | None) ->
 
 
 def work_calendar(session: Session) -> WorkCalendar:
-    """The official calendar (entered arrangements first) with the city's overrides applied."""
-    return arrangements.load_calendar(session)
+    """The official calendar (entered arrangements first) with the city's overrides applied.
+
+    Read once per transaction: a filing asks for it three times (office clock, unit clocks,
+    due-soon moments). Entering an arrangement or an override forgets it
+    (`forget_work_calendar`), and so does every commit and rollback.
+    """
+    cached = session.info.get(arrangements.CALENDAR_KEY)
+    if cached is None:
+        cached = session.info[arrangements.CALENDAR_KEY] = arrangements.load_calendar(session)
+    return cached  # type: ignore[no-any-return]
+
+
+forget_work_calendar = arrangements.forget_calendar
+CALENDAR_ROWS = (CalendarOverride, CalendarArrangement, CalendarArrangementDay)
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_on_transaction_end(session: Session, *_: object) -> None:
+    forget_work_calendar(session)
+    session.info.pop(_POLICIES, None)
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _forget_on_calendar_writes(session: Session, *_: object) -> None:
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(row, CALENDAR_ROWS) for row in touched):
+        forget_work_calendar(session)
+    if any(isinstance(row, DeadlinePolicy) for row in touched):
+        session.info.pop(_POLICIES, None)
+
+
+_POLICIES = "civic_policy_rows"
 
 
 def policy_rows(session: Session) -> list[PolicyRow]:
-    """The whole rule table as pure rows (it is small: tens of rows per city)."""
+    """The whole rule table as pure rows (tens of rows per city), read once per transaction
+    (a filing asks for it for the office clock and again for the unit's clocks)."""
+    cached = session.info.get(_POLICIES)
+    if cached is None:
+        cached = session.info[_POLICIES] = _read_policy_rows(session)
+    return list(cached)
+
+
+def _read_policy_rows(session: Session) -> list[PolicyRow]:
     return [
         PolicyRow(
             id=p.id or 0,
