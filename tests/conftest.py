@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -68,6 +69,31 @@ def pg_database() -> Iterator[str]:
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     try:
         migrate.upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def database_of_its_own(backend: str, tmp_path: Path, revision: str = "head") -> Iterator[str]:
+    """A fresh database for one test (migration tests move it down and up), at `revision`;
+    a PostgreSQL one is dropped afterwards."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'own.db'}"
+        migrate.upgrade(url, revision)
+        yield url
+        return
+    reason = _pg_reason()
+    if reason:
+        pytest.skip(reason)
+    name = f"civic_own_{uuid.uuid4().hex[:10]}"
+    admin = _pg_conninfo(PG_URL)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url, revision)
         yield url
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import MetaData, Table, insert, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from service import migrate
 from service.db import make_engine
 from service.tickets.models import Channel, Ticket, TicketType
-from tests.conftest import BACKENDS, PG_URL, _pg_conninfo, _pg_reason
+from tests.conftest import BACKENDS, database_of_its_own
 
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -25,25 +22,8 @@ AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 @pytest.fixture(params=BACKENDS)
 def url_at_0014(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database migrated only up to the revision before callback rounds."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        migrate.upgrade(url, "0014")
+    with database_of_its_own(request.param, tmp_path, "0014") as url:
         yield url
-        return
-    reason = _pg_reason()
-    if reason:
-        pytest.skip(reason)
-    name = f"civic_rounds_{uuid.uuid4().hex[:10]}"
-    admin = _pg_conninfo(PG_URL)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url, "0014")
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _callback(ticket_id: int, **extra: object) -> dict[str, object]:

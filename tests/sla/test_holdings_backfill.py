@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 from service import migrate
@@ -17,7 +14,7 @@ from service.db import make_engine
 from service.sla.models import DeadlinePolicy, UnitHolding
 from service.supervision import metrics
 from service.supervision.metrics import Dimension
-from tests.conftest import BACKENDS, PG_URL, _pg_conninfo, _pg_reason
+from tests.conftest import BACKENDS, database_of_its_own
 from tests.factories import TZ
 from tests.supervision.test_returned_lateness import AS_OF, NOV, _build
 
@@ -25,25 +22,8 @@ from tests.supervision.test_returned_lateness import AS_OF, NOV, _build
 @pytest.fixture(params=BACKENDS)
 def own_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of this test's own (it is migrated down and up again)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'own.db'}"
-        migrate.upgrade(url)
+    with database_of_its_own(request.param, tmp_path) as url:
         yield url
-        return
-    reason = _pg_reason()
-    if reason:
-        pytest.skip(reason)
-    name = f"civic_holdings_{uuid.uuid4().hex[:10]}"
-    admin = _pg_conninfo(PG_URL)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_returns_from_before_holdings_get_their_lateness_back(own_url: str) -> None:

@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import insert, inspect
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 from service import clock, migrate
 from service.catalogue.models import Category, CategoryTag, CategoryTree, Tag
 from service.db import make_engine
 from service.tickets.models import Channel, Ticket, TicketTag, TicketType
-from tests.conftest import BACKENDS, PG_URL, _pg_conninfo, _pg_reason
+from tests.conftest import BACKENDS, database_of_its_own
 
 
 @pytest.fixture(params=BACKENDS)
 def url_at_0010(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database migrated only up to the revision before tag inheritance."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        migrate.upgrade(url, "0010")
+    with database_of_its_own(request.param, tmp_path, "0010") as url:
         yield url
-        return
-    reason = _pg_reason()
-    if reason:
-        pytest.skip(reason)
-    name = f"civic_backfill_{uuid.uuid4().hex[:10]}"
-    admin = _pg_conninfo(PG_URL)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url, "0010")
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _category(session: Session, code: str, parent: Category | None, tags: list[str]) -> Category:
