@@ -37,6 +37,7 @@ from service.places import service as places
 from service.places.models import Area, AreaLevel, Unit
 from service.routing import learning
 from service.routing import service as routing
+from service.sla import clocks
 from service.sla.clocks import policy_rows
 from service.sla.policies import PolicyError, choose, parse_duration
 from service.tickets import service as tickets
@@ -138,6 +139,10 @@ def file_complaint(
     )
     for upload in uploads:
         files_.store(settings.data_dir, upload)
+    # Read now, kept for the transaction: the clocks started below need them (SQLite's write
+    # turn, taken at the first write, then covers no reads of the calendar or the rule table).
+    clocks.work_calendar(session)
+    clocks.policy_rows(session)
     draft = tickets.TicketDraft(
         channel=channel,
         type=data.type,
