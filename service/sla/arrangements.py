@@ -27,10 +27,10 @@ def entered(session: Session) -> dict[int, dict[date, ArrangedDay]]:
     # Plain tuples, not ORM rows: every deadline computation reads these few hundred days.
     days = session.execute(
         sa_select(
-            CalendarArrangementDay.year,  # type: ignore[arg-type]
-            CalendarArrangementDay.day,
-            CalendarArrangementDay.working,
-            CalendarArrangementDay.holiday,
+            col(CalendarArrangementDay.year),
+            col(CalendarArrangementDay.day),
+            col(CalendarArrangementDay.working),
+            col(CalendarArrangementDay.holiday),
         )
     )
     for year, day, working, holiday in days:

@@ -91,7 +91,7 @@ def work_calendar(session: Session) -> WorkCalendar:
     cached = session.info.get(arrangements.CALENDAR_KEY)
     if cached is None:
         cached = session.info[arrangements.CALENDAR_KEY] = arrangements.load_calendar(session)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 forget_work_calendar = arrangements.forget_calendar
