@@ -278,7 +278,6 @@ def route_new_ticket(
     settings = settings or load_settings()
     threshold = settings.routing_auto_confidence
     due_soon = clocks.DueSoon.from_settings(settings)
-    fresh = True  # routed as it is filed: never in triage, never dispatched before
     system = tickets.Actor.system("routing")
     if ticket.status is Status.INTAKE:
         tickets.transition(session, ticket, Action.OPEN_WORK_ORDER, actor=system)
@@ -314,7 +313,7 @@ def route_new_ticket(
                 urgency=fired.rule.urgency,
                 handling_override=fired.rule.handling_override,
                 due_soon=due_soon,
-                fresh=fresh,
+                fresh=True,  # routed as it is filed: never in triage or dispatched
                 notify=notify,
             )
         steps.append(
@@ -347,7 +346,7 @@ def route_new_ticket(
                 score=best.score,
                 top3=top3,
                 due_soon=due_soon,
-                fresh=fresh,
+                fresh=True,  # routed as it is filed: never in triage or dispatched
                 notify=notify,
             )
     return queue(session, ticket, steps=steps, model_version=model_version, top3=top3)

@@ -14,6 +14,7 @@ cost follows the number of open tickets near or past their deadline, not the tab
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,23 +130,28 @@ def supervise(session: Session, now: datetime, *, criticism_after: int, city: st
     return written
 
 
+def _not_yet_written(
+    session: Session, wanted: list[Step], *, clocks: Sequence[ClockName] | None = None
+) -> list[Step]:
+    """The wanted steps the ladder has not recorded yet (each step is written once)."""
+    if not wanted:
+        return []
+    query = select(
+        SupervisionStep.ticket_id,
+        SupervisionStep.clock,
+        SupervisionStep.level,
+        SupervisionStep.due_at,
+    ).where(col(SupervisionStep.ticket_id).in_({s.ticket_id for s in wanted}))
+    if clocks is not None:
+        query = query.where(col(SupervisionStep.clock).in_(clocks))
+    seen = {(tid, ClockName(c), LadderLevel(lv), d) for tid, c, lv, d in session.exec(query)}
+    return [s for s in wanted if (s.ticket_id, s.clock, s.level, s.due_at) not in seen]
+
+
 def _write_steps(
     session: Session, now: datetime, wanted: list[Step], calendar: WorkCalendar, city: str
 ) -> int:
-    if not wanted:
-        return 0
-    seen = {
-        (tid, ClockName(c), LadderLevel(lv), d)
-        for tid, c, lv, d in session.exec(
-            select(
-                SupervisionStep.ticket_id,
-                SupervisionStep.clock,
-                SupervisionStep.level,
-                SupervisionStep.due_at,
-            ).where(col(SupervisionStep.ticket_id).in_({s.ticket_id for s in wanted}))
-        )
-    }
-    new = [s for s in wanted if (s.ticket_id, s.clock, s.level, s.due_at) not in seen]
+    new = _not_yet_written(session, wanted)
     if not new:
         return 0
     ids = {s.ticket_id for s in new}
@@ -292,23 +298,9 @@ def supervise_office(session: Session, now: datetime, *, criticism_after: int) -
 
 
 def _write_office_steps(session: Session, now: datetime, wanted: list[Step]) -> int:
-    if not wanted:
+    new = _not_yet_written(session, wanted, clocks=waits.OFFICE_CLOCKS)
+    if not new:
         return 0
-    seen = {
-        (tid, ClockName(c), LadderLevel(lv), d)
-        for tid, c, lv, d in session.exec(
-            select(
-                SupervisionStep.ticket_id,
-                SupervisionStep.clock,
-                SupervisionStep.level,
-                SupervisionStep.due_at,
-            ).where(
-                col(SupervisionStep.ticket_id).in_({s.ticket_id for s in wanted}),
-                col(SupervisionStep.clock).in_(waits.OFFICE_CLOCKS),
-            )
-        )
-    }
-    new = [s for s in wanted if (s.ticket_id, s.clock, s.level, s.due_at) not in seen]
     ids = {s.ticket_id for s in new}
     by_id = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))}
     for step in new:
